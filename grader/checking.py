@@ -1,0 +1,205 @@
+"""The check helpers hidden tests use: call the student, compare, explain.
+
+A hidden test computes the expected value by calling the reference solution in
+the grading process, calls the student's function through the sandbox, and
+raises `CheckFailed` with student-facing feedback when they differ. Known
+mistakes are recognised by computing known-wrong variants of the reference
+("mutants") on the same inputs and seeing whether the student's value matches
+one of them — evidence, not guesswork.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from grader.compare import ATOL, RTOL, Mismatch, compare, describe, ratio_hint
+from grader.sandbox.client import CallOutcome, StudentError, StudentModule
+
+
+class CheckFailed(AssertionError):
+    """A failed check; its message is the complete feedback shown to the student."""
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """A known-wrong variant of a reference function and the misconception it embodies."""
+
+    message: str
+    fn: Callable[..., Any]
+
+
+class Student:
+    """The student's module as hidden tests see it: calls go through the sandbox."""
+
+    def __init__(self, module: StudentModule, exercise_name: str) -> None:
+        self._module = module
+        self.exercise_name = exercise_name
+
+    def call(self, func: str, *args: Any, timeout: float | None = None, **kwargs: Any) -> CallOutcome:
+        return self._module.call(func, *args, timeout=timeout, **kwargs)
+
+
+def format_call(func: str, reference: Callable[..., Any] | None, args: Sequence[Any], kwargs: dict[str, Any]) -> str:
+    """`name(arg=value, …)` with parameter names taken from the reference signature."""
+    parts: list[str] = []
+    names: list[str] = []
+    if reference is not None:
+        try:
+            names = list(inspect.signature(reference).parameters)
+        except (TypeError, ValueError):
+            names = []
+    for i, arg in enumerate(args):
+        text = _short(arg)
+        parts.append(f"{names[i]}={text}" if i < len(names) else text)
+    parts.extend(f"{k}={_short(v)}" for k, v in kwargs.items())
+    return f"{func}({', '.join(parts)})"
+
+
+def _short(value: Any) -> str:
+    import numpy as np
+
+    if isinstance(value, np.ndarray):
+        with np.printoptions(precision=4, threshold=8, edgeitems=2, linewidth=200):
+            text = "array(" + np.array2string(value, separator=", ") + ")"
+        return text.replace("\n", "")
+    text = repr(value)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def explain_error(func: str, error: StudentError, exercise_name: str) -> str:
+    """Feedback for a call that produced no value at all."""
+    if error.kind == "not_implemented":
+        return (
+            f"{func} is not implemented yet (it still raises NotImplementedError).\n"
+            f"Read its docstring, then run `grade hint {exercise_name}` if you are stuck."
+        )
+    if error.kind == "missing_function":
+        return f"Your file has no function called {func}; did you rename or delete it?"
+    if error.kind == "import_error":
+        text = f"Your file could not be imported, so none of its tests can run:\n{error.type}: {error.message}"
+    elif error.kind == "timeout":
+        text = error.message
+    elif error.kind == "crash":
+        text = error.message
+    else:
+        text = f"{func} raised {error.type}: {error.message}"
+    if error.traceback:
+        text += "\n" + _indent(error.traceback.rstrip(), "    ")
+    if error.output.strip():
+        text += "\nYour code printed (last lines):\n" + _indent(error.output.rstrip()[-800:], "    ")
+    return text
+
+
+def _indent(text: str, prefix: str) -> str:
+    return "\n".join(prefix + line for line in text.splitlines())
+
+
+def check_call(
+    student: Student,
+    reference: Callable[..., Any],
+    func: str,
+    args: Sequence[Any],
+    kwargs: dict[str, Any] | None = None,
+    *,
+    mutants: Sequence[Mutant] = (),
+    rtol: float = RTOL,
+    atol: float = ATOL,
+    inputs_must_not_change: bool = True,
+    batch_size: int | None = None,
+    equal: Callable[[Any, Any], str | None] | None = None,
+    context: str = "",
+) -> Any:
+    """Check `student.func(*args, **kwargs)` against `reference(*args, **kwargs)`.
+
+    Returns the student's value when it matches; raises CheckFailed otherwise,
+    with the call, expected vs got, the size and place of the error, and the
+    likely misconception (a matching mutant, or a constant-ratio hint where
+    `batch_size` names the N of a sum-versus-mean mix-up).
+
+    `equal(expected, got)` replaces the numeric comparison when given: it
+    returns None for a match, else the reason.
+    """
+    kwargs = dict(kwargs or {})
+    expected = reference(*copy.deepcopy(list(args)), **copy.deepcopy(kwargs))
+    outcome = student.call(func, *args, **kwargs)
+    call_text = format_call(func, reference, args, kwargs)
+    header = f"{context}\n" if context else ""
+    if outcome.error is not None:
+        raise CheckFailed(
+            header + f"call: {call_text}\n" + explain_error(func, outcome.error, student.exercise_name)
+        )
+    got = outcome.value
+    if equal is not None:
+        reason = equal(expected, got)
+        mismatch = None if reason is None else Mismatch(reason)
+    else:
+        mismatch = compare(expected, got, rtol=rtol, atol=atol)
+    changed = _changed_inputs(args, outcome.args_after, reference) if inputs_must_not_change else []
+    if mismatch is None and not changed:
+        return got
+
+    lines = [f"call:     {call_text}"]
+    if mismatch is not None:
+        lines += [f"expected: {describe(expected)}", f"got:      {describe(got)}", f"problem:  {mismatch.reason}"]
+        lines += [f"          {d}" for d in mismatch.details]
+    if changed:
+        lines.append(
+            "likely mistake: you modified the input array(s) "
+            + ", ".join(changed)
+            + " in place (e.g. `x -= …` or `x[...] = …`); the caller's data must stay as it was, "
+            "so compute into a new array instead (`x - …`, `x.copy()`)."
+        )
+    if mismatch is not None:
+        diagnosis = diagnose(got, args, kwargs, mutants, rtol=rtol, atol=atol)
+        if diagnosis is None:
+            diagnosis = ratio_hint(expected, got, n=batch_size)
+            if diagnosis is None and mismatch.reason.startswith("wrong shape"):
+                diagnosis = "Check the shape of what you return against the docstring."
+        if diagnosis:
+            lines.append(f"likely mistake: {diagnosis}")
+    raise CheckFailed(header + "\n".join(lines))
+
+
+def diagnose(
+    got: Any,
+    args: Sequence[Any],
+    kwargs: dict[str, Any],
+    mutants: Sequence[Mutant],
+    *,
+    rtol: float = RTOL,
+    atol: float = ATOL,
+) -> str | None:
+    """The message of the first mutant whose output equals the student's, if any."""
+    for mutant in mutants:
+        try:
+            wrong = mutant.fn(*copy.deepcopy(list(args)), **copy.deepcopy(kwargs))
+        except Exception:  # a mutant that cannot run on these inputs simply does not match
+            continue
+        if compare(wrong, got, rtol=rtol, atol=atol) is None:
+            return mutant.message
+    return None
+
+
+def _changed_inputs(args: Sequence[Any], after: Sequence[Any] | None, reference: Callable[..., Any]) -> list[str]:
+    import numpy as np
+
+    if after is None:
+        return []
+    try:
+        names = list(inspect.signature(reference).parameters)
+    except (TypeError, ValueError):
+        names = []
+    changed = []
+    for i, (before, now) in enumerate(zip(args, after, strict=False)):
+        if isinstance(before, np.ndarray) and compare(before, now, rtol=0, atol=0) is not None:
+            changed.append(f"`{names[i]}`" if i < len(names) else f"argument {i + 1}")
+    return changed
+
+
+def fail(message: str) -> None:
+    """Fail a check with a message (for checks that are not a single call)."""
+    raise CheckFailed(message)

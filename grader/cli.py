@@ -1,0 +1,96 @@
+"""The `grade` command line: a lazy click group.
+
+Sub-commands are imported only when invoked, so `grade --help` and
+`grade list` load neither numpy nor sympy. Exercise names (`exercise3`, `3`,
+`chain-rule`) are commands too: they grade that exercise.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+
+from grader import __version__
+
+# name -> (module, attribute, one-line help shown by `grade --help`)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "list": ("grader.commands.list_cmd", "command", "List every exercise with its status and best score."),
+    "all": ("grader.commands.grade_cmd", "grade_all", "Grade every exercise and show a summary table."),
+    "hint": ("grader.commands.hint_cmd", "command", "Show the next progressive hint for an exercise."),
+    "solution": ("grader.commands.solution_cmd", "command", "Show the reference solution of an exercise."),
+    "progress": ("grader.commands.progress_cmd", "command", "Attempts, best scores and quiz results over time."),
+    "init": ("grader.commands.init_cmd", "command", "Create a fresh workspace with the exercise stubs."),
+    "reset": ("grader.commands.reset_cmd", "command", "Restore an exercise's stub (your file is backed up)."),
+    "dev": ("grader.commands.dev_cmd", "command", "Authoring tools: regenerate stubs, check the catalog."),
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose sub-commands live in modules imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in COMMANDS:
+            module_name, attr, _ = COMMANDS[cmd_name]
+            return getattr(importlib.import_module(module_name), attr)
+        from grader.catalog import UnknownExercise, resolve
+
+        try:
+            exercise = resolve(cmd_name)
+        except UnknownExercise:
+            return None
+        from grader.commands.grade_cmd import exercise_command
+
+        return exercise_command(exercise)
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name = args[0]
+        command = self.get_command(ctx, name)
+        if command is None and not name.startswith("-"):
+            import difflib
+
+            from grader.catalog import load_catalog
+
+            names = list(COMMANDS) + [n for ex in load_catalog() for n in (ex.name, ex.slug)]
+            close = difflib.get_close_matches(name.lower(), names, n=2, cutoff=0.5)
+            hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+            raise click.UsageError(
+                f"No command or exercise called {name!r}.{hint} "
+                "Run `grade list` for the exercises, `grade --help` for the commands.",
+                ctx,
+            )
+        return super().resolve_command(ctx, args)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, help_text) for name, (_, _, help_text) in COMMANDS.items()]
+        rows.insert(0, ("exerciseN", "Grade exercise N (also `grade N` or its slug, e.g. `grade update-rule`)."))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="grade")
+def cli() -> None:
+    """Auto-graded exercises on how neural networks learn.
+
+    \b
+    Start here:
+      grade list            what there is to do
+      grade exercise1       grade exercise 1 (the update rule)
+      grade hint exercise1  stuck? the next hint
+    """
+
+
+def main(argv: list[str] | None = None) -> Any:
+    return cli.main(args=argv, prog_name="grade")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,118 @@
+"""`grade exerciseN` and `grade all`: run the hidden tests and report."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from grader import console
+from grader.catalog import Exercise, load_catalog
+from grader.commands.common import file_sha, json_option, path_option, workspace_from
+from grader.progress import ProgressStore
+from grader.workspace import Workspace
+
+EXIT_PASSED, EXIT_FAILED = 0, 1
+
+
+def grading_options(func: Any) -> Any:
+    func = click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=None,
+                        help="Seed for the random hidden inputs (printed on every run, so a failure can be reproduced).")(func)
+    func = click.option("--timeout", type=click.FloatRange(0.1, 600), default=None,
+                        help="Seconds each call into your code may take; importing your file may take 4× that [default: 5].")(func)
+    func = click.option("--memory-mb", type=click.IntRange(64, 65536), default=None,
+                        help="Memory limit of the process running your code [default: 2048].")(func)
+    func = click.option("-v", "--verbose", is_flag=True, help="Show feedback for every failure, stubs included.")(func)
+    func = click.option("--no-record", is_flag=True, help="Do not record this attempt in the progress database.")(func)
+    return path_option(json_option(func))
+
+
+def _limits(timeout: float | None, memory_mb: int | None) -> Any:
+    from grader.sandbox.client import Limits
+
+    limits = Limits()
+    return Limits(
+        call_timeout=timeout if timeout is not None else limits.call_timeout,
+        # Importing may load numpy/sympy: allow it several call budgets.
+        import_timeout=4 * timeout if timeout is not None else limits.import_timeout,
+        memory_mb=memory_mb if memory_mb is not None else limits.memory_mb,
+    )
+
+
+def grade_one(workspace: Workspace, exercise: Exercise, *, seed: int, limits: Any, record: bool) -> Any:
+    from grader.runner import grade_file
+
+    path = workspace.exercise_path(exercise)
+    if not path.exists():
+        raise click.UsageError(
+            f"{path} does not exist. Restore the stub with `grade reset {exercise.name}`."
+        )
+    result = grade_file(exercise, path, seed=seed, limits=limits)
+    if record:
+        ProgressStore(workspace.progress_db).record_attempt(
+            exercise.number, result.score, result.max_score, seed=seed, file_sha=file_sha(path)
+        )
+    return result
+
+
+def exercise_command(exercise: Exercise) -> click.Command:
+    """The click command that grades one exercise (built per exercise for its help text)."""
+
+    @click.command(exercise.name, help=f"Grade exercise {exercise.number}: {exercise.title}.\n\n"
+                   f"Runs the hidden tests on exercises/{exercise.file}. Exit code 0 on full marks, 1 otherwise.")
+    @grading_options
+    def command(path: Path | None, as_json: bool, seed: int | None, timeout: float | None,
+                memory_mb: int | None, verbose: bool, no_record: bool) -> None:
+        from grader.commands.report import render
+
+        workspace = workspace_from(path)
+        seed = secrets.randbelow(1_000_000) if seed is None else seed
+        result = grade_one(workspace, exercise, seed=seed, limits=_limits(timeout, memory_mb),
+                           record=not no_record)
+        if as_json:
+            click.echo(json.dumps(result.to_gradescope(), indent=2))
+        else:
+            label = str(workspace.exercise_path(exercise).relative_to(workspace.root))
+            console.echo(render(result, file_label=label, verbose=verbose))
+        sys.exit(EXIT_PASSED if result.passed else EXIT_FAILED)
+
+    return command
+
+
+@click.command("all")
+@grading_options
+def grade_all(path: Path | None, as_json: bool, seed: int | None, timeout: float | None,
+              memory_mb: int | None, verbose: bool, no_record: bool) -> None:
+    """Grade every exercise and show a summary table (exit 0 only if all are full marks)."""
+    from grader.commands.report import render
+    from grader.results import results_json
+
+    workspace = workspace_from(path)
+    seed = secrets.randbelow(1_000_000) if seed is None else seed
+    limits = _limits(timeout, memory_mb)
+    results = []
+    exercises = load_catalog()
+    with click.progressbar(exercises, label="Grading", file=sys.stderr,
+                           item_show_func=lambda e: e.name if e else "") as bar:
+        for exercise in bar:
+            results.append(grade_one(workspace, exercise, seed=seed, limits=limits, record=not no_record))
+    if as_json:
+        click.echo(json.dumps(results_json(results), indent=2))
+    else:
+        if verbose:
+            for result, exercise in zip(results, exercises, strict=True):
+                label = str(workspace.exercise_path(exercise).relative_to(workspace.root))
+                console.echo(render(result, file_label=label, verbose=True) + "\n")
+        console.echo(console.bold(f"{'exercise':<11} {'title':<44} {'score':>9}"))
+        for result, exercise in zip(results, exercises, strict=True):
+            score = f"{result.score:g}/{result.max_score:g}"
+            mark = console.ok("✓") if result.passed else console.bad("✗")
+            console.echo(f"{exercise.name:<11} {exercise.title:<44} {score:>9} {mark}")
+        total = f"{sum(r.score for r in results):g}/{sum(r.max_score for r in results):g}"
+        console.echo(console.bold(f"{'total':<56} {total:>9}"))
+        console.echo(console.dim(f"seed {seed}; details: grade exerciseN --seed {seed}"))
+    sys.exit(EXIT_PASSED if all(r.passed for r in results) else EXIT_FAILED)

@@ -1,0 +1,155 @@
+"""Comparing a student's value with the expected one, and describing the gap.
+
+Used in the grading process only (never in the worker). Numbers are compared
+with `numpy.isclose`-style tolerances; the description names shape, dtype,
+values, the worst index and the largest absolute and relative errors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from grader.sandbox.codec import Opaque
+
+RTOL = 1e-6
+ATOL = 1e-9
+_PRINT_OPTIONS = {"precision": 6, "threshold": 12, "edgeitems": 3, "linewidth": 88}
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """Why two values differ, in words, plus what a diagnosis may need."""
+
+    reason: str
+    details: tuple[str, ...] = ()
+
+
+def is_numeric(value: Any) -> bool:
+    if isinstance(value, bool | str | Opaque) or value is None:
+        return False
+    if isinstance(value, int | float | np.number | np.ndarray):
+        return not (isinstance(value, np.ndarray) and value.dtype.kind not in "biufc")
+    if isinstance(value, list | tuple):
+        try:
+            arr = np.asarray(value)
+        except (ValueError, TypeError):
+            return False
+        return arr.dtype.kind in "biufc"
+    return False
+
+
+def describe(value: Any) -> str:
+    """A short, student-readable rendering: the value plus its shape and dtype."""
+    if isinstance(value, np.ndarray):
+        with np.printoptions(**_PRINT_OPTIONS):
+            text = np.array2string(value, separator=", ")
+        return f"{text}  (ndarray, shape {value.shape}, dtype {value.dtype})"
+    if isinstance(value, np.generic):
+        return f"{value!r}  (numpy scalar {value.dtype})"
+    if isinstance(value, Opaque):
+        return f"an object of type {value.type_name}: {value.text}"
+    text = repr(value)
+    if len(text) > 300:
+        text = text[:300] + "…"
+    return f"{text}  ({type(value).__name__})"
+
+
+def values_close(expected: Any, got: Any, *, rtol: float = RTOL, atol: float = ATOL) -> bool:
+    return compare(expected, got, rtol=rtol, atol=atol) is None
+
+
+def compare(expected: Any, got: Any, *, rtol: float = RTOL, atol: float = ATOL) -> Mismatch | None:
+    """None when `got` matches `expected`, else a Mismatch saying how it differs."""
+    if is_numeric(expected):
+        return _compare_numeric(expected, got, rtol=rtol, atol=atol)
+    if isinstance(expected, list | tuple) and isinstance(got, list | tuple):
+        if len(expected) != len(got):
+            return Mismatch(f"expected {len(expected)} items, got {len(got)}")
+        for i, (e, g) in enumerate(zip(expected, got, strict=True)):
+            inner = compare(e, g, rtol=rtol, atol=atol)
+            if inner is not None:
+                return Mismatch(f"item {i}: {inner.reason}", inner.details)
+        return None
+    if isinstance(expected, dict) and isinstance(got, dict):
+        if set(expected) != set(got):
+            return Mismatch(f"expected keys {sorted(expected)}, got {sorted(got)}")
+        for key in expected:
+            inner = compare(expected[key], got[key], rtol=rtol, atol=atol)
+            if inner is not None:
+                return Mismatch(f"key {key!r}: {inner.reason}", inner.details)
+        return None
+    if type(expected) is not type(got) and not (isinstance(expected, str) and isinstance(got, str)):
+        return Mismatch(f"expected a {type(expected).__name__}, got a {type(got).__name__}")
+    return None if expected == got else Mismatch("the values differ")
+
+
+def _compare_numeric(expected: Any, got: Any, *, rtol: float, atol: float) -> Mismatch | None:
+    if not is_numeric(got):
+        return Mismatch(f"expected a number or array, got {describe(got)}")
+    exp = np.asarray(expected)
+    act = np.asarray(got)
+    if exp.shape != act.shape:
+        hint = ""
+        if act.ndim == 2 and act.T.shape == exp.shape and np.allclose(act.T, exp, rtol=rtol, atol=atol):
+            hint = " (your array is the transpose of the expected one)"
+        elif act.size == exp.size and np.allclose(act.reshape(exp.shape), exp, rtol=rtol, atol=atol):
+            hint = " (the right numbers in the wrong shape)"
+        return Mismatch(f"wrong shape: expected {exp.shape}, got {act.shape}{hint}")
+    if act.dtype.kind == "c" and exp.dtype.kind != "c":
+        return Mismatch("got complex numbers where real ones were expected")
+    exp_f = exp.astype(float)
+    act_f = act.astype(float)
+    same_nonfinite = (np.isnan(exp_f) & np.isnan(act_f)) | (
+        np.isinf(exp_f) & (exp_f == act_f)
+    )
+    close = np.isclose(act_f, exp_f, rtol=rtol, atol=atol) | same_nonfinite
+    if bool(np.all(close)):
+        return None
+    abs_err = np.abs(act_f - exp_f)
+    abs_err = np.where(np.isnan(abs_err), np.inf, abs_err)
+    worst = np.unravel_index(int(np.argmax(abs_err)), exp_f.shape) if exp_f.ndim else ()
+    rel_err = abs_err / np.maximum(np.abs(exp_f), 1e-300)
+    n_bad = int(np.size(close) - np.count_nonzero(close))
+    details = [
+        f"max abs error {float(np.max(abs_err)):.4g}, max rel error {float(np.max(rel_err)):.4g}",
+    ]
+    if exp_f.ndim:
+        details.append(
+            f"worst at index {[int(i) for i in worst]}: expected {float(exp_f[worst]):.10g}, "
+            f"got {float(act_f[worst]):.10g}; {n_bad} of {exp_f.size} entries wrong"
+        )
+    return Mismatch("wrong values", tuple(details))
+
+
+def ratio_hint(expected: Any, got: Any, *, n: int | None = None) -> str | None:
+    """Name a constant factor between got and expected (−1, ½, 2, N, 1/N), if any."""
+    if not (is_numeric(expected) and is_numeric(got)):
+        return None
+    exp = np.asarray(expected, dtype=float)
+    act = np.asarray(got, dtype=float)
+    if exp.shape != act.shape or not np.all(np.isfinite(act)):
+        return None
+    mask = np.abs(exp) > 1e-12
+    if not np.any(mask):
+        return None
+    ratios = act[mask] / exp[mask]
+    r = float(np.median(ratios))
+    if not np.allclose(ratios, r, rtol=1e-6, atol=1e-12) or not np.allclose(act, r * exp, rtol=1e-6, atol=1e-9):
+        return None
+    names = {
+        -1.0: "Your answer is exactly −1 × the expected one: a sign error.",
+        0.5: "Your answer is exactly half the expected one: a missing factor 2?",
+        2.0: "Your answer is exactly twice the expected one: an extra factor 2?",
+    }
+    if n and n > 1:
+        names[float(n)] = f"Your answer is {n} × the expected one: a sum where a mean (÷{n}) belongs?"
+        names[1.0 / n] = f"Your answer is the expected one ÷ {n}: a mean where a sum belongs?"
+    for value, sentence in names.items():
+        if abs(r - value) <= 1e-6 * max(1.0, abs(value)):
+            return sentence
+    if abs(r - 1.0) > 1e-6:
+        return f"Your answer is a constant multiple (×{r:.6g}) of the expected one."
+    return None

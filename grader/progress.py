@@ -1,0 +1,173 @@
+"""The workspace's progress database (stdlib sqlite3).
+
+Schema (one file, `.grade/progress.sqlite3` in the workspace):
+
+- ``attempts(id, exercise, score, max_score, seed, file_sha, created)`` — one row
+  per `grade exerciseN` run; best score and status derive from it.
+- ``hints(exercise, shown)`` — how many progressive hints were revealed.
+- ``quiz(id, topic, kind, question, score, max_score, seed, created)`` — one row
+  per answered `grade quiz` / `grade pyq` practice question.
+
+Every write is a short transaction in WAL mode with a busy timeout, so two
+`grade` processes writing at once both succeed instead of failing "database is
+locked".
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS attempts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    exercise INTEGER NOT NULL,
+    score REAL NOT NULL,
+    max_score REAL NOT NULL,
+    seed INTEGER,
+    file_sha TEXT,
+    created TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS hints (
+    exercise INTEGER PRIMARY KEY,
+    shown INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS quiz (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    topic TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    question TEXT NOT NULL,
+    score REAL NOT NULL,
+    max_score REAL NOT NULL,
+    seed INTEGER,
+    created TEXT NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True)
+class Attempt:
+    exercise: int
+    score: float
+    max_score: float
+    seed: int | None
+    file_sha: str | None
+    created: str
+
+
+@dataclass(frozen=True)
+class QuizRecord:
+    topic: str
+    kind: str
+    question: str
+    score: float
+    max_score: float
+    seed: int | None
+    created: str
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class ProgressStore:
+    """Reads and writes one workspace's progress database."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @contextmanager
+    def _connect(self, *, write: bool) -> Iterator[sqlite3.Connection]:
+        if not write and not self.path.exists():
+            # Reading must not create the database (e.g. `grade list` in a fresh workspace).
+            conn = sqlite3.connect(":memory:")
+            conn.executescript(_SCHEMA)
+        else:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+            conn.execute("PRAGMA busy_timeout = 30000")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.executescript(_SCHEMA)
+        try:
+            if write:
+                conn.execute("BEGIN IMMEDIATE")
+            yield conn
+            if write:
+                conn.execute("COMMIT")
+        except BaseException:
+            if write and conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        finally:
+            conn.close()
+
+    def record_attempt(
+        self, exercise: int, score: float, max_score: float, *, seed: int | None, file_sha: str | None
+    ) -> None:
+        with self._connect(write=True) as conn:
+            conn.execute(
+                "INSERT INTO attempts (exercise, score, max_score, seed, file_sha, created)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (exercise, score, max_score, seed, file_sha, _now()),
+            )
+
+    def attempts(self, exercise: int | None = None) -> list[Attempt]:
+        query = "SELECT exercise, score, max_score, seed, file_sha, created FROM attempts"
+        params: tuple[int, ...] = ()
+        if exercise is not None:
+            query += " WHERE exercise = ?"
+            params = (exercise,)
+        with self._connect(write=False) as conn:
+            rows = conn.execute(query + " ORDER BY id", params).fetchall()
+        return [Attempt(*row) for row in rows]
+
+    def best_scores(self) -> dict[int, float]:
+        """Best score per exercise number, over every attempt."""
+        with self._connect(write=False) as conn:
+            rows = conn.execute("SELECT exercise, MAX(score) FROM attempts GROUP BY exercise")
+            return {int(ex): float(best) for ex, best in rows.fetchall()}
+
+    def hints_shown(self, exercise: int) -> int:
+        with self._connect(write=False) as conn:
+            row = conn.execute("SELECT shown FROM hints WHERE exercise = ?", (exercise,)).fetchone()
+        return int(row[0]) if row else 0
+
+    def reveal_next_hint(self, exercise: int, total: int) -> int:
+        """Count one more hint as shown (capped at `total`); return how many are shown now."""
+        with self._connect(write=True) as conn:
+            row = conn.execute("SELECT shown FROM hints WHERE exercise = ?", (exercise,)).fetchone()
+            shown = min(total, (int(row[0]) if row else 0) + 1)
+            conn.execute(
+                "INSERT INTO hints (exercise, shown) VALUES (?, ?)"
+                " ON CONFLICT(exercise) DO UPDATE SET shown = excluded.shown",
+                (exercise, shown),
+            )
+        return shown
+
+    def record_quiz(
+        self,
+        *,
+        topic: str,
+        kind: str,
+        question: str,
+        score: float,
+        max_score: float,
+        seed: int | None,
+    ) -> None:
+        with self._connect(write=True) as conn:
+            conn.execute(
+                "INSERT INTO quiz (topic, kind, question, score, max_score, seed, created)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (topic, kind, question, score, max_score, seed, _now()),
+            )
+
+    def quiz_results(self) -> list[QuizRecord]:
+        with self._connect(write=False) as conn:
+            rows = conn.execute(
+                "SELECT topic, kind, question, score, max_score, seed, created FROM quiz ORDER BY id"
+            ).fetchall()
+        return [QuizRecord(*row) for row in rows]

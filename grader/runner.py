@@ -1,0 +1,161 @@
+"""Grading one exercise: start the sandbox, run its hidden pytest module, score.
+
+The student's file is imported only inside the worker process; this process
+imports the reference solution and the hidden tests, and computes every
+verdict. pytest runs in-process with plugin autoloading off and no terminal
+output, so the only thing it contributes is collection and fixtures.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from grader.catalog import Exercise
+from grader.results import ExerciseResult, TestResult
+from grader.sandbox.client import Limits, StudentModule
+from grader.stubs import solution_path
+
+HIDDEN_DIR = Path(__file__).resolve().parent / "hidden"
+
+
+def load_reference(exercise: Exercise) -> ModuleType:
+    """Import the reference solution by path (installed or checkout alike)."""
+    name = f"_grader_reference_{exercise.module}"
+    spec = importlib.util.spec_from_file_location(name, solution_path(exercise.file))
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class GradingSession:
+    """The pytest plugin that carries one grading run and collects its outcomes."""
+
+    def __init__(self, exercise: Exercise, student: Any, reference: ModuleType, seed: int) -> None:
+        self.exercise = exercise
+        self.student = student
+        self.reference = reference
+        self.seed = seed
+        self.outcomes: dict[str, tuple[bool, str]] = {}
+        self.titles: dict[str, str] = {}
+        self.collect_errors: list[str] = []
+
+    # pytest hooks -----------------------------------------------------------
+    def pytest_collectreport(self, report: Any) -> None:
+        if report.failed:
+            self.collect_errors.append(str(report.longrepr))
+
+    def pytest_itemcollected(self, item: Any) -> None:
+        doc = (getattr(item.obj, "__doc__", None) or "").strip()
+        self.titles[item.name] = doc.splitlines()[0] if doc else item.name
+
+    def pytest_runtest_makereport(self, item: Any, call: Any) -> None:
+        from grader.checking import CheckFailed
+
+        if call.when == "call" or (call.when == "setup" and call.excinfo is not None):
+            if call.excinfo is None:
+                self.outcomes[item.name] = (True, "")
+            elif isinstance(call.excinfo.value, CheckFailed):
+                self.outcomes[item.name] = (False, str(call.excinfo.value))
+            else:
+                # Anything else is the grader's own fault, not the student's: say so.
+                text = call.excinfo.getrepr(style="short")
+                self.outcomes[item.name] = (
+                    False,
+                    f"internal grader error (please report it): {call.excinfo.typename}\n{text}",
+                )
+
+
+@contextmanager
+def _quiet_pytest_env() -> Any:
+    saved = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    # Third-party plugins cost ~0.3 s to load and the hidden tests need none.
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
+        else:
+            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = saved
+
+
+def grade_file(
+    exercise: Exercise,
+    student_path: Path,
+    *,
+    seed: int,
+    limits: Limits | None = None,
+) -> ExerciseResult:
+    """Grade `student_path` as `exercise`; always returns a result, never hangs."""
+    started = time.perf_counter()
+    result = ExerciseResult(exercise.number, exercise.slug, exercise.title, seed)
+    # Start the worker before any heavy import: it loads numpy and the student's
+    # file while this process imports pytest, numpy and the reference.
+    module = StudentModule(student_path, exercise.module, limits)
+    try:
+        import pytest
+
+        from grader.checking import Student
+
+        session = GradingSession(exercise, Student(module, exercise.name), load_reference(exercise), seed)
+        args = [
+            str(HIDDEN_DIR / f"{exercise.tests}.py"),
+            "-c",
+            str(HIDDEN_DIR / "pytest.ini"),
+            "--rootdir",
+            str(HIDDEN_DIR),
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:terminal",
+            "-p",
+            "no:stepwise",
+            "--assert=plain",
+            "--import-mode=importlib",
+            "-W",
+            "ignore",
+        ]
+        from grader.hidden.conftest import SESSION_PLUGIN
+
+        with _quiet_pytest_env():
+            _run_pytest(pytest, args, session, SESSION_PLUGIN)
+    finally:
+        module.close()
+
+    for number, (test_id, points) in enumerate(exercise.points.items(), start=1):
+        passed, output = session.outcomes.get(test_id, (False, "this hidden test did not run"))
+        if test_id not in session.outcomes:
+            result.grader_error = result.grader_error or f"hidden test {test_id} is missing"
+        result.tests.append(
+            TestResult(
+                name=f"exercise{exercise.number} · {session.titles.get(test_id, test_id)}",
+                score=float(points) if passed else 0.0,
+                max_score=float(points),
+                output=output,
+                number=f"{exercise.number}.{number}",
+                test_id=test_id,
+            )
+        )
+    extra = sorted(set(session.outcomes) - set(exercise.points))
+    if extra:
+        result.grader_error = f"hidden tests without points in the catalog: {', '.join(extra)}"
+    if session.collect_errors:
+        result.grader_error = "could not collect hidden tests:\n" + "\n".join(session.collect_errors)
+    result.execution_time = time.perf_counter() - started
+    return result
+
+
+def _run_pytest(pytest: Any, args: list[str], session: GradingSession, name: str) -> None:
+    class _Registrar:
+        # Registering under a fixed name lets conftest fixtures find the session.
+        def pytest_configure(self, config: Any) -> None:
+            config.pluginmanager.register(session, name)
+
+    pytest.main(args, plugins=[_Registrar()])

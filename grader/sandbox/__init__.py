@@ -1,0 +1,1 @@
+"""Running untrusted student code out of process, and talking to it safely."""

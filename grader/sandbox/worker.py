@@ -1,0 +1,113 @@
+"""The worker process: imports one student module and serves calls into it.
+
+Runs untrusted code, so it holds nothing the verdict depends on: it only
+returns values (in the safe codec format) and the grader, in another process,
+decides what they are worth. Started by `grader.sandbox.client`.
+
+argv: student_file module_name request_fd response_fd memory_bytes log_file
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import sys
+import traceback
+from typing import Any
+
+
+def _limit_resources(memory_bytes: int) -> None:
+    import resource
+
+    if memory_bytes > 0:
+        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def _error_payload(exc: BaseException) -> dict[str, Any]:
+    tb = traceback.format_exception(type(exc), exc, exc.__traceback__)
+    # Frames inside this worker are noise to a student: keep their own.
+    text = "".join(line for line in tb if "grader/sandbox/worker.py" not in line)
+    return {
+        "type": type(exc).__name__,
+        "message": str(exc)[:2000],
+        "traceback": text[-4000:],
+    }
+
+
+def _import_student(path: str, module_name: str) -> Any:
+    directory = os.path.dirname(os.path.abspath(path))
+    sys.path.insert(0, directory)  # students may split their work over files
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def serve(argv: list[str]) -> None:
+    path, module_name, req_fd, resp_fd, memory, log_file = argv
+    req, resp = int(req_fd), int(resp_fd)
+
+    # Student output must never reach the grader's stdout (e.g. a fake results.json).
+    log_fd = os.open(log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.dup2(log_fd, 1)
+    os.dup2(log_fd, 2)
+    os.close(log_fd)
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+    from grader.sandbox import codec
+    from grader.sandbox.protocol import PeerClosed, read_frame, write_frame
+
+    def send(message: dict[str, Any]) -> None:
+        try:
+            payload = json.dumps(message, allow_nan=False).encode()
+        except (TypeError, ValueError) as exc:
+            payload = json.dumps({"ok": False, "error": _error_payload(exc)}).encode()
+        write_frame(resp, payload)
+
+    _limit_resources(int(memory))
+    try:
+        module = _import_student(path, module_name)
+    except BaseException as exc:  # SystemExit and KeyboardInterrupt included
+        send({"ready": False, "error": _error_payload(exc)})
+        return
+    send({"ready": True})
+
+    while True:
+        try:
+            request = json.loads(read_frame(req))
+        except PeerClosed:
+            return
+        func_name = request["func"]
+        try:
+            func = getattr(module, func_name)
+        except AttributeError as exc:
+            send({"ok": False, "error": {**_error_payload(exc), "type": "MissingFunction"}})
+            continue
+        try:
+            args = codec.from_jsonable(request["args"])
+            kwargs = codec.from_jsonable(request["kwargs"])
+            args = [a.resolve() if isinstance(a, codec.CallableRef) else a for a in args]
+            kwargs = {
+                k: v.resolve() if isinstance(v, codec.CallableRef) else v
+                for k, v in kwargs.items()
+            }
+            value = func(*args, **kwargs)
+            reply = {
+                "ok": True,
+                "value": codec.to_jsonable(value),
+                "args_after": codec.to_jsonable(
+                    [a if not callable(a) else None for a in args]
+                ),
+            }
+        except BaseException as exc:
+            reply = {"ok": False, "error": _error_payload(exc)}
+        send(reply)
+
+
+if __name__ == "__main__":
+    serve(sys.argv[1:])

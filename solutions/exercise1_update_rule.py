@@ -1,0 +1,141 @@
+"""Exercise 1 — the update rule of gradient descent.
+
+Gradient descent minimises a loss J(θ) by repeatedly stepping against its
+gradient, the direction of steepest local *ascent*:
+
+    θ_new = θ_old − α · ∇J(θ_old)          (α > 0 is the learning rate)
+
+The worked example from the notes is the bowl J(x, y) = x² + y². From (3, 4)
+the gradient is (2x, 2y) = (6, 8); one step with α = 0.1 lands on
+(3 − 0.6, 4 − 0.8) = (2.4, 3.2), and the loss falls from 25 to 16.
+
+Fill in every function below, then run `grade exercise1`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+
+def bowl_loss(point: np.ndarray) -> float:
+    """The bowl J(p) = Σ_i p_i², i.e. J(x, y) = x² + y² in two dimensions.
+
+    Args:
+        point: shape (d,), the parameters p = (p_1, …, p_d).
+
+    Returns:
+        The loss, a Python float.
+
+    Example:
+        >>> bowl_loss(np.array([3.0, 4.0]))
+        25.0
+    """
+    ### BEGIN SOLUTION
+    point = np.asarray(point, dtype=float)
+    return float(np.sum(point**2))
+    ### END SOLUTION
+
+
+def bowl_gradient(point: np.ndarray) -> np.ndarray:
+    """The gradient of the bowl: ∂J/∂p_i = 2·p_i, so ∇J(p) = 2p.
+
+    Args:
+        point: shape (d,).
+
+    Returns:
+        A new array of shape (d,).
+
+    Example:
+        >>> bowl_gradient(np.array([3.0, 4.0]))
+        array([6., 8.])
+    """
+    ### BEGIN SOLUTION
+    return 2.0 * np.asarray(point, dtype=float)
+    ### END SOLUTION
+
+
+def gradient_step(params: np.ndarray, grad: np.ndarray, learning_rate: float) -> np.ndarray:
+    """One gradient-descent update: θ_new = θ_old − α · ∇J(θ_old).
+
+    Args:
+        params: shape (d,), the current parameters θ_old. Must not be modified.
+        grad: shape (d,), the gradient ∇J evaluated at θ_old.
+        learning_rate: α > 0, the step size.
+
+    Returns:
+        A new array of shape (d,): the updated parameters θ_new.
+
+    Example:
+        >>> gradient_step(np.array([3.0, 4.0]), np.array([6.0, 8.0]), 0.1)
+        array([2.4, 3.2])
+    """
+    ### BEGIN SOLUTION
+    params = np.asarray(params, dtype=float)
+    return params - learning_rate * np.asarray(grad, dtype=float)
+    ### END SOLUTION
+
+
+def gradient_descent(
+    grad_fn: Callable[[np.ndarray], np.ndarray],
+    start: np.ndarray,
+    learning_rate: float,
+    n_steps: int,
+) -> np.ndarray:
+    """Run `n_steps` updates θ_{k+1} = θ_k − α · ∇J(θ_k) from θ_0 = start.
+
+    Args:
+        grad_fn: maps parameters of shape (d,) to the gradient ∇J, shape (d,).
+        start: shape (d,), the initial parameters θ_0. Must not be modified.
+        learning_rate: α > 0.
+        n_steps: the number of updates, n ≥ 0.
+
+    Returns:
+        The trajectory, shape (n_steps + 1, d): row k is θ_k, row 0 is `start`.
+
+    Example (the bowl, α = 0.1, so every step multiplies θ by 1 − 2α = 0.8):
+        >>> gradient_descent(bowl_gradient, np.array([3.0, 4.0]), 0.1, 2)
+        array([[3.  , 4.  ],
+               [2.4 , 3.2 ],
+               [1.92, 2.56]])
+    """
+    ### BEGIN SOLUTION
+    theta = np.array(start, dtype=float)
+    trajectory = [theta]
+    for _ in range(n_steps):
+        theta = theta - learning_rate * np.asarray(grad_fn(theta), dtype=float)
+        trajectory.append(theta)
+    return np.stack(trajectory)
+    ### END SOLUTION
+
+
+def classify_learning_rate(losses: np.ndarray, tol: float = 1e-6) -> str:
+    """Judge a run of gradient descent from its loss history J(θ_0), …, J(θ_n).
+
+    The rules, applied in this order:
+      1. any loss is NaN or ±inf           → "diverged"  (the steps blew up)
+      2. the last loss is ≤ tol            → "converged" (α just right)
+      3. the last loss is ≥ the first loss → "diverged"  (α too large: overshooting)
+      4. otherwise                         → "too slow"  (α too small: it falls, but slowly)
+
+    Args:
+        losses: shape (n + 1,), the loss after each step, starting with J(θ_0).
+        tol: the loss below which the run counts as converged.
+
+    Returns:
+        One of "converged", "diverged", "too slow".
+
+    Example (the bowl from (3, 4) for 100 steps):
+        α = 0.1 → "converged";  α = 0.001 → "too slow";  α = 1.1 → "diverged".
+    """
+    ### BEGIN SOLUTION
+    losses = np.asarray(losses, dtype=float)
+    if not np.all(np.isfinite(losses)):
+        return "diverged"
+    if losses[-1] <= tol:
+        return "converged"
+    if losses[-1] >= losses[0]:
+        return "diverged"
+    return "too slow"
+    ### END SOLUTION
