@@ -22,6 +22,10 @@ from grader.sandbox.client import Limits, StudentModule
 from grader.stubs import solution_path
 
 HIDDEN_DIR = Path(__file__).resolve().parent / "hidden"
+_UNUSED_PLUGINS = (
+    "stepwise", "warnings", "logging", "junitxml", "doctest", "pastebin", "legacypath", "tmpdir",
+    "monkeypatch", "recwarn", "setuponly", "setupplan", "unittest", "faulthandler", "debugging",
+)
 
 
 def load_reference(exercise: Exercise) -> ModuleType:
@@ -115,12 +119,13 @@ def grade_file(
             "no:cacheprovider",
             "-p",
             "no:terminal",
-            "-p",
-            "no:stepwise",
             "--assert=plain",
             "--import-mode=importlib",
             "-W",
             "ignore",
+            "--capture=sys",
+            # Built-in plugins the hidden tests never use; each costs start-up time.
+            *(f"-pno:{name}" for name in _UNUSED_PLUGINS),
         ]
         from grader.hidden.conftest import SESSION_PLUGIN
 

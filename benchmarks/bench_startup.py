@@ -1,0 +1,68 @@
+"""Start-up cost of `grade`, measured against the bare import floor.
+
+    python benchmarks/bench_startup.py [--runs 7]
+
+For each exercise: `grade exerciseN` on the reference solution in a fresh
+process (cold: a new interpreter every run) against the floor
+`python -c "import numpy, pytest, click"` (plus sympy for exercises whose
+grading needs it), and `grade list` against `python -c "import click"`.
+Prints the medians and their ratios; targets are 1.5× and 2×.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from grader.catalog import load_catalog  # noqa: E402
+from grader.stubs import solution_path  # noqa: E402
+
+SYMPY_EXERCISES = {2, 3}  # their hidden tests check symbolic answers
+
+
+def median_seconds(argv: list[str], runs: int, cwd: Path | None = None) -> float:
+    times = []
+    subprocess.run(argv, cwd=cwd, capture_output=True)  # warm the OS file cache once
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(argv, cwd=cwd, capture_output=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    py = sys.executable
+    grade = [py, "-m", "grader.cli"]
+    with tempfile.TemporaryDirectory() as tmp:
+        ws = Path(tmp)
+        (ws / "exercises").mkdir()
+        for ex in load_catalog():
+            shutil.copy(solution_path(ex.file), ws / "exercises" / ex.file)
+        click_floor = median_seconds([py, "-c", "import click"], args.runs)
+        listing = median_seconds([*grade, "list", "--path", str(ws)], args.runs)
+        print(f"{'command':<28} {'median s':>9} {'floor s':>9} {'ratio':>6} target")
+        print(f"{'grade list':<28} {listing:>9.3f} {click_floor:>9.3f} {listing / click_floor:>6.2f} <= 2.0")
+        floors: dict[str, float] = {}
+        for ex in load_catalog():
+            modules = "numpy, pytest, click" + (", sympy" if ex.number in SYMPY_EXERCISES else "")
+            if modules not in floors:
+                floors[modules] = median_seconds([py, "-c", f"import {modules}"], args.runs)
+            floor = floors[modules]
+            took = median_seconds([*grade, ex.name, "--no-record", "--seed", "1", "--path", str(ws)], args.runs)
+            print(f"{'grade ' + ex.name:<28} {took:>9.3f} {floor:>9.3f} {took / floor:>6.2f} <= 1.5"
+                  f"   (floor: import {modules})")
+
+
+if __name__ == "__main__":
+    main()
