@@ -48,7 +48,9 @@ def run_grade(*args: str, cwd: Path | None = None, timeout: float = 120, env: di
     )
 
 
-def grade_json(workspace: Path, exercise: str, *extra: str, seed: int = 7, timeout: float = 120) -> tuple[int, dict[str, Any]]:
+def grade_json(
+    workspace: Path, exercise: str, *extra: str, seed: int = 7, timeout: float = 120
+) -> tuple[int, dict[str, Any]]:
     """Grade `exercise` in `workspace` with --json; return (exit code, results.json)."""
     proc = run_grade(exercise, "--json", "--seed", str(seed), "--no-record", "--path", str(workspace),
                      *extra, timeout=timeout)

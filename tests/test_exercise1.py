@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from helpers import grade_json, make_workspace, mutate, reference_source, find_test
+from helpers import find_test, grade_json, make_workspace, mutate, reference_source
 
 FILE = "exercise1_update_rule.py"
 REF = reference_source(FILE)
@@ -121,7 +121,8 @@ ALTERNATIVES = {
         "    point = np.asarray(point, dtype=float)\n    return float(np.sum(point**2))",
         "    total = 0.0\n    for p in point:\n        total += float(p) * float(p)\n    return total",
     ).replace(
-        "    params = np.asarray(params, dtype=float)\n    return params - learning_rate * np.asarray(grad, dtype=float)",
+        "    params = np.asarray(params, dtype=float)\n"
+        "    return params - learning_rate * np.asarray(grad, dtype=float)",
         "    return np.array([p - learning_rate * g for p, g in zip(params, grad)])",
     ).replace(
         "    return 2.0 * np.asarray(point, dtype=float)",

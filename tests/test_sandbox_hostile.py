@@ -100,7 +100,7 @@ def test_fake_results_printed_by_the_student_do_not_reach_our_output(tmp_path):
 
 def test_exceptions_show_the_students_traceback(tmp_path):
     source = mutate(REF, STEP_BODY, "    return params[10]")
-    code, res, _ = _grade(tmp_path, source)
+    _, res, _ = _grade(tmp_path, source)
     out = find_test(res, "gradient_step on the notes' example")["output"]
     assert "gradient_step raised IndexError" in out
     assert "exercise1_update_rule.py" in out and "params[10]" in out
@@ -115,6 +115,6 @@ def test_syntax_error_is_reported_for_every_test(tmp_path):
 
 def test_missing_function_is_named(tmp_path):
     source = REF.replace("def bowl_loss(", "def bowl_loss_renamed(")
-    code, res, _ = _grade(tmp_path, source)
+    _, res, _ = _grade(tmp_path, source)
     assert "no function called bowl_loss" in find_test(res, "bowl_loss at the notes' points")["output"]
     assert find_test(res, "bowl_gradient at (3, 4)")["status"] == "passed"

@@ -20,10 +20,14 @@ EXIT_PASSED, EXIT_FAILED = 0, 1
 
 
 def grading_options(func: Any) -> Any:
-    func = click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=None,
-                        help="Seed for the random hidden inputs (printed on every run, so a failure can be reproduced).")(func)
-    func = click.option("--timeout", type=click.FloatRange(0.1, 600), default=None,
-                        help="Seconds each call into your code may take; importing your file may take 4× that [default: 5].")(func)
+    func = click.option(
+        "--seed", type=click.IntRange(0, 2**32 - 1), default=None,
+        help="Seed for the random hidden inputs (printed on every run, so a failure can be reproduced).",
+    )(func)
+    func = click.option(
+        "--timeout", type=click.FloatRange(0.1, 600), default=None,
+        help="Seconds each call into your code may take; importing your file may take 4× that [default: 5].",
+    )(func)
     func = click.option("--memory-mb", type=click.IntRange(64, 65536), default=None,
                         help="Memory limit of the process running your code [default: 2048].")(func)
     func = click.option("-v", "--verbose", is_flag=True, help="Show feedback for every failure, stubs included.")(func)

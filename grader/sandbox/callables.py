@@ -96,7 +96,7 @@ def _chain_local_grad(values: list[float], once: bool = False) -> Callable[[Any]
 
     def local_grad(i: Any) -> float:
         """dz_i/dz_(i−1) of node i (1-based); with once=True each node answers only once."""
-        if isinstance(i, bool) or not isinstance(i, int | float) and not hasattr(i, "__index__"):
+        if isinstance(i, bool) or (not isinstance(i, int | float) and not hasattr(i, "__index__")):
             raise TypeError(f"local_grad(i) takes a node number 1..{len(values)}, got {i!r}")
         index = int(i)
         if index != i or not 1 <= index <= len(values):

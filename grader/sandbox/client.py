@@ -9,6 +9,7 @@ when the import itself failed, which every later call then reports at once.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -129,16 +130,12 @@ class StudentModule:
     def _kill(self) -> None:
         if self._proc is None:
             return
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self._proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
         self._proc.wait()
         for fd in (self._req_w, self._resp_r):
-            try:
+            with contextlib.suppress(OSError):
                 os.close(fd)
-            except OSError:
-                pass
         self._proc = None
 
     def close(self) -> None:

@@ -80,7 +80,7 @@ def _is_sympy(value: Any) -> bool:
 
 def to_jsonable(value: Any) -> Any:
     """Turn a value into JSON-compatible data with tagged special objects."""
-    if value is None or isinstance(value, bool | int | str) and not isinstance(value, SymbolicText):
+    if value is None or (isinstance(value, bool | int | str) and not isinstance(value, SymbolicText)):
         return value
     if isinstance(value, SymbolicText):
         return {"__sympy__": str(value)}
