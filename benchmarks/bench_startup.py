@@ -22,8 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from grader.catalog import load_catalog  # noqa: E402
-from grader.stubs import solution_path  # noqa: E402
+from grader.catalog import load_catalog
+from grader.stubs import solution_path
 
 SYMPY_EXERCISES = {2, 3}  # their hidden tests check symbolic answers
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from grader.compare import ATOL, RTOL, Mismatch, compare, describe, ratio_hint
-from grader.sandbox.client import CallOutcome, StudentError, StudentModule
+from grader.sandbox.client import CallOutcome, PendingCall, StudentError, StudentModule
 
 
 class CheckFailed(AssertionError):
@@ -41,6 +41,10 @@ class Student:
 
     def call(self, func: str, *args: Any, timeout: float | None = None, **kwargs: Any) -> CallOutcome:
         return self._module.call(func, *args, timeout=timeout, **kwargs)
+
+    def submit(self, func: str, *args: Any, timeout: float | None = None, **kwargs: Any) -> PendingCall:
+        """Start a call; the student's code runs while the grader works out the expected value."""
+        return self._module.submit(func, *args, timeout=timeout, **kwargs)
 
 
 def format_call(func: str, reference: Callable[..., Any] | None, args: Sequence[Any], kwargs: dict[str, Any]) -> str:
@@ -81,9 +85,7 @@ def explain_error(func: str, error: StudentError, exercise_name: str) -> str:
         return f"Your file has no function called {func}; did you rename or delete it?"
     if error.kind == "import_error":
         text = f"Your file could not be imported, so none of its tests can run:\n{error.type}: {error.message}"
-    elif error.kind == "timeout":
-        text = error.message
-    elif error.kind == "crash":
+    elif error.kind == "timeout" or error.kind == "crash":
         text = error.message
     else:
         text = f"{func} raised {error.type}: {error.message}"
@@ -124,8 +126,9 @@ def check_call(
     returns None for a match, else the reason.
     """
     kwargs = dict(kwargs or {})
-    expected = reference(*copy.deepcopy(list(args)), **copy.deepcopy(kwargs))
-    outcome = student.call(func, *args, **kwargs)
+    outcome = _call_beside_reference(student, reference, func, args, kwargs)
+    expected = outcome.expected
+    outcome = outcome.student
     call_text = format_call(func, reference, args, kwargs)
     header = f"{context}\n" if context else ""
     if outcome.error is not None:
@@ -162,6 +165,33 @@ def check_call(
         if diagnosis:
             lines.append(f"likely mistake: {diagnosis}")
     raise CheckFailed(header + "\n".join(lines))
+
+
+@dataclass(frozen=True)
+class _Both:
+    expected: Any
+    student: CallOutcome
+
+
+def _call_beside_reference(
+    student: Any, reference: Callable[..., Any], func: str, args: Sequence[Any], kwargs: dict[str, Any]
+) -> _Both:
+    """The reference's value and the student's outcome, computed at the same time.
+
+    The student's call starts first (in its worker process) and the reference
+    runs here meanwhile. Adapters without `submit` (e.g. in notebooks) are
+    called one after the other.
+    """
+    submit = getattr(student, "submit", None)
+    if submit is None:
+        expected = reference(*copy.deepcopy(list(args)), **copy.deepcopy(kwargs))
+        return _Both(expected, student.call(func, *args, **kwargs))
+    pending = submit(func, *args, **kwargs)
+    try:
+        expected = reference(*copy.deepcopy(list(args)), **copy.deepcopy(kwargs))
+    finally:
+        outcome = pending.result()  # always collected, so no stale reply is left in the pipe
+    return _Both(expected, outcome)
 
 
 def diagnose(

@@ -25,6 +25,13 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "init": ("grader.commands.init_cmd", "command", "Create a fresh workspace with the exercise stubs."),
     "reset": ("grader.commands.reset_cmd", "command", "Restore an exercise's stub (your file is backed up)."),
     "dev": ("grader.commands.dev_cmd", "command", "Authoring tools: regenerate stubs, check the catalog."),
+    "instructor": ("grader.commands.instructor_cmd", "command", "Instructors: build an nbgrader course or a Gradescope autograder."),
+    "batch": ("grader.commands.batch_cmd", "command", "Instructors: grade a folder of submissions in parallel into a CSV gradebook."),
+    "lesson": ("grader.commands.lesson_cmd", "command", "List the lessons, or print lesson N as Markdown."),
+    "pyq": ("grader.commands.pyq_cmd", "command", "Past-year exam questions with model answers."),
+    "quiz": ("grader.commands.quiz_cmd", "command", "Exam practice: randomised questions checked as you answer."),
+    "plot": ("grader.commands.plot_cmd", "command", "Draw your code's run beside the reference (needs matplotlib)."),
+    "figures": ("grader.commands.figures_cmd", "command", "Regenerate the course figures as PNGs (needs matplotlib)."),
 }
 
 

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -79,6 +80,7 @@ class StudentModule:
         self._log = Path(self._tmp.name) / "output.log"
         self.restarts = 0
         self._timeouts: dict[str, int] = {}
+        self._pending = False
         self.start()
 
     # -- process management -------------------------------------------------
@@ -221,20 +223,32 @@ class StudentModule:
     # -- calls --------------------------------------------------------------
     def call(self, func: str, *args: Any, timeout: float | None = None, **kwargs: Any) -> CallOutcome:
         """Run `func(*args, **kwargs)` in the worker; never raises for student faults."""
+        return self.submit(func, *args, timeout=timeout, **kwargs).result()
+
+    def submit(self, func: str, *args: Any, timeout: float | None = None, **kwargs: Any) -> PendingCall:
+        """Start `func(*args, **kwargs)` in the worker and return at once.
+
+        The grader computes the expected value while the student's code runs;
+        `result()` then collects the outcome. One call may be pending at a time.
+        """
+        if self._pending:
+            raise RuntimeError("a call is already pending; collect its result() first")
         start = time.monotonic()
         if self._timeouts.get(func, 0) >= MAX_TIMEOUTS_PER_FUNCTION:
             # Keeps a hostile submission bounded: a function that hangs is not waited on forever.
-            return CallOutcome(
-                error=StudentError(
-                    kind="timeout",
-                    type="Timeout",
-                    message=f"{func}() was not run again: it already timed out "
-                    f"{MAX_TIMEOUTS_PER_FUNCTION} times",
+            return PendingCall.done(
+                CallOutcome(
+                    error=StudentError(
+                        kind="timeout",
+                        type="Timeout",
+                        message=f"{func}() was not run again: it already timed out "
+                        f"{MAX_TIMEOUTS_PER_FUNCTION} times",
+                    )
                 )
             )
         error = self._ensure_ready()
         if error is not None:
-            return CallOutcome(error=error)
+            return PendingCall.done(CallOutcome(error=error))
         request = json.dumps(
             {
                 "func": func,
@@ -246,7 +260,17 @@ class StudentModule:
         limit = timeout if timeout is not None else self.limits.call_timeout
         try:
             write_frame(self._req_w, request)
-            raw = read_frame(self._resp_r, time.monotonic() + limit)
+        except BrokenPipeError:
+            error = self._died(f"while running {func}()")
+            self._kill()
+            return PendingCall.done(CallOutcome(error=error, seconds=time.monotonic() - start))
+        self._pending = True
+        return PendingCall(lambda: self._collect(func, start, limit))
+
+    def _collect(self, func: str, start: float, limit: float) -> CallOutcome:
+        self._pending = False
+        try:
+            raw = read_frame(self._resp_r, start + limit)
             reply = json.loads(raw)
         except FrameTimeout:
             self._kill()
@@ -297,3 +321,23 @@ class StudentModule:
                 seconds=seconds,
             )
         return CallOutcome(value=value, args_after=args_after, seconds=seconds)
+
+
+class PendingCall:
+    """A call running in the worker; `result()` waits for it (once)."""
+
+    def __init__(self, collect: Callable[[], CallOutcome]) -> None:
+        self._collect: Callable[[], CallOutcome] | None = collect
+        self._outcome: CallOutcome | None = None
+
+    @classmethod
+    def done(cls, outcome: CallOutcome) -> PendingCall:
+        pending = cls(lambda: outcome)
+        return pending
+
+    def result(self) -> CallOutcome:
+        if self._collect is not None:
+            self._outcome = self._collect()
+            self._collect = None
+        assert self._outcome is not None
+        return self._outcome

@@ -1,0 +1,405 @@
+"""The course's figures, and the pictures `grade plot` draws of a student's run.
+
+matplotlib is an optional extra (`pip install -e ".[plot]"`), imported only
+inside these functions, and always through `matplotlib.figure.Figure` with
+the Agg renderer: no pyplot, no GUI, no global state. Figures are
+reproducible: fixed seeds, matplotlib's default style whatever the user's
+matplotlibrc says, and no timestamp or software version in the PNG metadata,
+so regenerating an unchanged figure gives the same bytes (on the same
+matplotlib version).
+
+Every number drawn comes from a reference solution (`grader.runner.load_reference`)
+or `grader.datasets`, never from a copy of their formulas here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+PLOT_EXTRA_HINT = (
+    'matplotlib is not installed, and figures need it. Install the plot extra: '
+    'pip install -e ".[plot]"  (in a checkout of the course)  or  '
+    'pip install "nn-learn-grader[plot]"'
+)
+
+#: The bowl of the notes and its worked example.
+BOWL_START = (3.0, 4.0)
+BOWL_RATE = 0.1
+BOWL_STEPS = 20
+#: Learning rates of the three-panel figure: too small, just right, too large.
+LEARNING_RATES = (0.01, 0.1, 1.1)
+#: The neuron of the notes: w = 0.5, x = 2, y = 3 (no bias).
+NEURON = {"w": 0.5, "x": 2.0, "y": 3.0}
+#: The house-price comparison of batch, stochastic and mini-batch gradient descent.
+VARIANTS = {"n": 200, "seed": 0, "epochs": 30, "learning_rate": 0.02, "batch_size": 16}
+
+
+class PlotUnavailable(RuntimeError):
+    """matplotlib cannot be imported; the message says how to install it."""
+
+
+def _matplotlib() -> ModuleType:
+    try:
+        import matplotlib
+    except ImportError:
+        raise PlotUnavailable(PLOT_EXTRA_HINT) from None
+    return matplotlib
+
+
+@contextmanager
+def _style() -> Iterator[None]:
+    # The default style, not the user's matplotlibrc: the same figure everywhere.
+    matplotlib = _matplotlib()
+    with matplotlib.rc_context(rc=matplotlib.rcParamsDefault):
+        matplotlib.rcParams.update({"svg.hashsalt": "nn-learn", "font.size": 10})
+        yield
+
+
+def new_figure(width: float, height: float) -> Any:
+    """A pyplot-free Figure (so nothing depends on the interactive backend)."""
+    _matplotlib()
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height), dpi=100, layout="constrained")
+
+
+def save(fig: Any, path: Path) -> Path:
+    """Write a PNG with no timestamp or version in its metadata; returns the path."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, format="png", metadata={"Software": None})
+    return path
+
+
+@cache
+def reference(name: str) -> ModuleType:
+    """The reference solution of an exercise (e.g. "exercise1"), loaded once."""
+    from grader.catalog import resolve
+    from grader.runner import load_reference
+
+    return load_reference(resolve(name))
+
+
+# -- the bowl -----------------------------------------------------------------------
+
+def _bowl_grid(limit: float, points: int = 121) -> tuple[Any, Any, Any]:
+    import numpy as np
+
+    ex1 = reference("exercise1")
+    axis = np.linspace(-limit, limit, points)
+    xs, ys = np.meshgrid(axis, axis)
+    zs = np.array([[ex1.bowl_loss(np.array([a, b])) for a, b in zip(row_x, row_y, strict=True)]
+                   for row_x, row_y in zip(xs, ys, strict=True)])
+    return xs, ys, zs
+
+
+def bowl_path(learning_rate: float = BOWL_RATE, steps: int = BOWL_STEPS,
+              start: Sequence[float] = BOWL_START) -> Any:
+    """The reference's gradient-descent trajectory on the bowl, shape (steps + 1, 2)."""
+    import numpy as np
+
+    ex1 = reference("exercise1")
+    return ex1.gradient_descent(ex1.bowl_gradient, np.array(start, dtype=float), learning_rate, steps)
+
+
+def _contours(ax: Any, limit: float) -> None:
+    xs, ys, zs = _bowl_grid(limit)
+    levels = sorted({float(v) for v in (1, 4, 9, 16, 25, 36, 49, 64) if v <= 2 * limit**2})
+    ax.contour(xs, ys, zs, levels=levels, colors="0.6", linewidths=0.8)
+    ax.set_aspect("equal")
+    ax.set_xlim(-limit, limit)
+    ax.set_ylim(-limit, limit)
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+
+
+def bowl_figure() -> Any:
+    """J(x, y) = x² + y² as a surface and as contours, with the descent path from (3, 4)."""
+    import numpy as np
+
+    ex1 = reference("exercise1")
+    path = bowl_path()
+    losses = [ex1.bowl_loss(p) for p in path]
+    fig = new_figure(11, 4.8)
+    surface = fig.add_subplot(1, 2, 1, projection="3d")
+    xs, ys, zs = _bowl_grid(5.0, 41)
+    surface.plot_surface(xs, ys, zs, cmap="viridis", alpha=0.55, linewidth=0, antialiased=True)
+    # Lifted a little above the surface so that the (opaque-ish) surface does not hide it.
+    surface.plot(path[:, 0], path[:, 1], np.array(losses) + 0.6, "o-", color="crimson", markersize=3,
+                 linewidth=1.5, zorder=10)
+    surface.set_xlabel("x")
+    surface.set_ylabel("y")
+    surface.set_zlabel("J(x, y)")
+    surface.view_init(elev=28, azim=-35)
+    surface.set_title("J(x, y) = x² + y²: the loss surface")
+
+    flat = fig.add_subplot(1, 2, 2)
+    _contours(flat, 5.0)
+    flat.plot(path[:, 0], path[:, 1], "o-", color="crimson", markersize=3, linewidth=1.2,
+              label=f"gradient descent, α = {BOWL_RATE:g}, {BOWL_STEPS} steps")
+    start = np.array(BOWL_START)
+    grad = ex1.bowl_gradient(start)
+    # Arrows drawn at a tenth of their length: ∇J = (6, 8) itself would leave the plot.
+    flat.annotate("", xy=start + 0.1 * grad, xytext=start,
+                  arrowprops={"arrowstyle": "->", "color": "tab:blue", "linewidth": 1.8})
+    flat.annotate("", xy=start - 0.1 * grad, xytext=start,
+                  arrowprops={"arrowstyle": "->", "color": "tab:green", "linewidth": 1.8})
+    flat.text(1.0, 4.15, "∇J(3, 4) = (6, 8), drawn at 1/10:\nsteepest local ascent", color="tab:blue",
+              fontsize=8, ha="center")
+    flat.text(3.0, 2.3, "the step −α∇J:\n(3, 4) → (2.4, 3.2)", color="tab:green", fontsize=8)
+    flat.plot([0], [0], "k+", markersize=10)
+    flat.legend(loc="lower left", fontsize=8)
+    flat.set_title(f"Contours: loss {losses[0]:g} → {losses[1]:g} after one step")
+    return fig
+
+
+def learning_rates_figure() -> Any:
+    """Descent on the bowl from (3, 4) with a too-small, a good and a too-large learning rate."""
+    import numpy as np
+
+    ex1 = reference("exercise1")
+    fig = new_figure(12, 4.4)
+    for i, rate in enumerate(LEARNING_RATES):
+        ax = fig.add_subplot(1, 3, i + 1)
+        path = bowl_path(rate, 12)
+        verdict = ex1.classify_learning_rate(
+            np.array([ex1.bowl_loss(p) for p in bowl_path(rate, 100)]))
+        limit = max(5.5, float(np.abs(path).max()) * 1.1)
+        _contours(ax, limit)
+        ax.plot(path[:, 0], path[:, 1], "o-", color="crimson", markersize=3, linewidth=1.1)
+        ax.plot([0], [0], "k+", markersize=10)
+        final = ex1.bowl_loss(path[-1])
+        ax.set_title(f"α = {rate:g}: {verdict}\nloss after 12 steps: {final:.3g}")
+    fig.suptitle("The same start (3, 4), three learning rates")
+    return fig
+
+
+# -- batch vs SGD vs mini-batch -----------------------------------------------------
+
+def variant_losses(n: int = VARIANTS["n"], seed: int = VARIANTS["seed"]) -> dict[str, Any]:
+    """Full-data MSE per epoch of the three gradient-descent variants (exercise 5's reference)."""
+    import numpy as np
+
+    from grader.datasets import house_prices
+
+    ex5 = reference("exercise5")
+    X, y = house_prices(n, seed=seed)
+    w0, b0 = np.zeros(X.shape[1]), 0.0
+    epochs, rate = VARIANTS["epochs"], VARIANTS["learning_rate"]
+    return {
+        "batch": ex5.batch_gd(X, y, w0, b0, rate, epochs)[2],
+        f"mini-batch (B = {VARIANTS['batch_size']})":
+            ex5.minibatch_gd(X, y, w0, b0, rate, epochs, VARIANTS["batch_size"], seed)[2],
+        "stochastic (B = 1)": ex5.sgd(X, y, w0, b0, rate, epochs, seed)[2],
+    }
+
+
+def _updates_per_epoch(label: str, n: int) -> int:
+    if label == "batch":
+        return 1
+    if label.startswith("stochastic"):
+        return n
+    return -(-n // VARIANTS["batch_size"])
+
+
+def gd_variants_figure() -> Any:
+    """Loss curves of batch, stochastic and mini-batch GD, per epoch and per update."""
+    import numpy as np
+
+    from grader.datasets import NOISE_STD
+
+    curves = variant_losses()
+    fig = new_figure(11, 4.4)
+    per_epoch = fig.add_subplot(1, 2, 1)
+    per_update = fig.add_subplot(1, 2, 2)
+    for label, losses in curves.items():
+        per_epoch.plot(np.arange(len(losses)), losses, "o-", markersize=2.5, label=label)
+        updates = np.arange(len(losses)) * _updates_per_epoch(label, VARIANTS["n"])
+        per_update.plot(np.maximum(updates, 1), losses, "o-", markersize=2.5, label=label)
+    for ax in (per_epoch, per_update):
+        ax.axhline(NOISE_STD**2, color="0.5", linestyle=":", label="noise level (best possible)")
+        ax.set_yscale("log")
+        ax.set_ylabel("MSE on all the data")
+        ax.legend(fontsize=8)
+    per_epoch.set_xlabel("epoch (one pass over the data)")
+    per_epoch.set_title(f"Same α = {VARIANTS['learning_rate']:g}, per epoch")
+    per_update.set_xscale("log")
+    per_update.set_xlabel("parameter updates (log scale)")
+    per_update.set_title("The same runs, per update")
+    fig.suptitle(f"House prices (n = {VARIANTS['n']}): batch vs stochastic vs mini-batch")
+    return fig
+
+
+# -- the neuron's computational graph --------------------------------------------------
+
+def neuron_values() -> dict[str, float]:
+    """Forward values and backward gradients of the notes' neuron (exercise 4's reference)."""
+    import numpy as np
+
+    ex4 = reference("exercise4")
+    loss, cache_ = ex4.neuron_forward(np.array([NEURON["w"]]), np.array([[NEURON["x"]]]), 0.0,
+                                      np.array([NEURON["y"]]))
+    dw, db, dx = ex4.neuron_backward(cache_)
+    # With z = w·x + b, ∂z/∂b = 1, so ∂L/∂b is exactly the upstream gradient ∂L/∂z.
+    return {**NEURON, "z": float(cache_["z"][0]), "L": float(loss),
+            "dL_dz": float(db), "dL_dw": float(dw[0]), "dL_dx": float(dx[0, 0])}
+
+
+def neuron_graph_figure() -> Any:
+    """The graph x, w → (×) → z → (z − y)² → L, forward values in black, gradients in red."""
+    v = neuron_values()
+    fig = new_figure(10, 4.2)
+    ax = fig.add_subplot(1, 1, 1)
+    ax.set_xlim(0, 10)
+    ax.set_ylim(0, 5)
+    ax.axis("off")
+
+    def num(value: float) -> str:
+        return f"{value:g}".replace("-", "−")
+
+    boxes = {
+        "x": (1.0, 3.8, f"input x = {v['x']:g}"),
+        "w": (1.0, 1.4, f"weight w = {v['w']:g}"),
+        "mul": (3.6, 2.6, "×"),
+        "z": (5.4, 2.6, f"z = w·x = {v['z']:g}"),
+        "loss": (7.6, 2.6, "(z − y)²"),
+        "y": (7.6, 0.7, f"target y = {v['y']:g}"),
+        "L": (9.3, 2.6, f"L = {v['L']:g}"),
+    }
+    for key, (bx, by, text) in boxes.items():
+        shape = "circle" if key in {"mul", "loss"} else "round,pad=0.4"
+        ax.text(bx, by, text, ha="center", va="center", fontsize=10,
+                bbox={"boxstyle": shape, "facecolor": "0.95", "edgecolor": "0.3"})
+
+    def arrow(a: tuple[float, float], b: tuple[float, float]) -> None:
+        ax.annotate("", xy=b, xytext=a, arrowprops={"arrowstyle": "->", "color": "0.2"})
+
+    arrow((1.9, 3.6), (3.3, 2.8))
+    arrow((1.9, 1.6), (3.3, 2.4))
+    arrow((3.9, 2.6), (4.5, 2.6))
+    arrow((6.3, 2.6), (7.05, 2.6))
+    arrow((7.6, 1.05), (7.6, 2.1))
+    arrow((8.15, 2.6), (8.7, 2.6))
+    def back(a: tuple[float, float], b: tuple[float, float]) -> None:
+        ax.annotate("", xy=b, xytext=a, arrowprops={"arrowstyle": "->", "color": "crimson",
+                                                    "linestyle": "--", "linewidth": 1.2})
+
+    back((8.7, 2.25), (8.15, 2.25))
+    back((7.05, 2.25), (6.3, 2.25))
+    back((4.5, 2.25), (3.9, 2.25))
+    back((3.3, 3.05), (1.9, 3.95))
+    back((3.3, 2.15), (1.9, 1.25))
+    red = {"color": "crimson", "fontsize": 10, "ha": "center"}
+    ax.text(9.3, 3.3, "∂L/∂L = 1", **red)
+    ax.text(6.7, 3.35, f"∂L/∂z = 2(z − y) = {num(v['dL_dz'])}", **red)
+    ax.text(1.6, 4.6, f"∂L/∂x = ∂L/∂z · w = {num(v['dL_dx'])}", **red)
+    ax.text(1.6, 0.55, f"∂L/∂w = ∂L/∂z · x = {num(v['dL_dw'])}", **red)
+    ax.text(5.0, 4.75, "forward: left to right (values)      backward: right to left (gradients, red)",
+            ha="center", fontsize=9, color="0.3")
+    return fig
+
+
+#: name -> function that builds the figure; `grade figures` writes NAME.png for each.
+FIGURES: dict[str, Callable[[], Any]] = {
+    "bowl": bowl_figure,
+    "learning_rates": learning_rates_figure,
+    "gd_variants": gd_variants_figure,
+    "neuron_graph": neuron_graph_figure,
+}
+
+
+def write_figures(out_dir: Path, names: Sequence[str] | None = None) -> list[Path]:
+    """Build and save the named figures (default: all) as OUT_DIR/NAME.png."""
+    written = []
+    for name in names or list(FIGURES):
+        with _style():
+            fig = FIGURES[name]()
+            written.append(save(fig, out_dir / f"{name}.png"))
+    return written
+
+
+# -- `grade plot`: a student's run beside the reference's -------------------------------
+
+@dataclass(frozen=True)
+class Run:
+    """One curve or path to draw; `error` instead of data when the student's call failed."""
+
+    label: str
+    data: Any = None
+    error: str | None = None
+
+
+def student_descent_figure(student: Run, ref: Run, *, learning_rate: float, steps: int) -> Any:
+    """Exercise 1: the student's gradient_descent path and losses beside the reference's."""
+    import numpy as np
+
+    ex1 = reference("exercise1")
+    fig = new_figure(11, 4.6)
+    paths = fig.add_subplot(1, 2, 1)
+    losses = fig.add_subplot(1, 2, 2)
+    limit = 5.5
+    if student.data is not None:
+        finite = np.asarray(student.data, dtype=float)
+        finite = finite[np.all(np.isfinite(finite), axis=-1)] if finite.ndim == 2 else finite
+        if finite.size:
+            limit = max(limit, min(50.0, float(np.abs(finite).max()) * 1.1))
+    _contours(paths, limit)
+    paths.plot(ref.data[:, 0], ref.data[:, 1], "o-", color="0.4", markersize=4, linewidth=2.5,
+               alpha=0.6, label=ref.label)
+    losses.plot([ex1.bowl_loss(p) for p in ref.data], "o-", color="0.4", linewidth=2.5, alpha=0.6,
+                label=ref.label)
+    _draw_student_path(paths, losses, student, ex1)
+    paths.legend(loc="lower left", fontsize=8)
+    paths.set_title(f"gradient_descent(bowl_gradient, (3, 4), α = {learning_rate:g}, {steps})")
+    losses.set_yscale("log")
+    losses.set_xlabel("step k")
+    losses.set_ylabel("J(θ_k)")
+    losses.legend(fontsize=8)
+    losses.set_title("Loss after each step")
+    return fig
+
+
+def _draw_student_path(paths: Any, losses: Any, student: Run, ex1: ModuleType) -> None:
+    import numpy as np
+
+    if student.error is not None:
+        paths.text(0, 0, student.error, ha="center", va="center", wrap=True, color="crimson",
+                   bbox={"facecolor": "white", "edgecolor": "crimson"})
+        return
+    data = np.asarray(student.data, dtype=float)
+    if data.ndim != 2 or data.shape[1] != 2:
+        paths.text(0, 0, f"your trajectory has shape {data.shape},\nexpected (n_steps + 1, 2)",
+                   ha="center", va="center", color="crimson")
+        return
+    paths.plot(data[:, 0], data[:, 1], "x--", color="crimson", markersize=5, linewidth=1, label=student.label)
+    losses.plot([ex1.bowl_loss(p) for p in data], "x--", color="crimson", linewidth=1, label=student.label)
+
+
+def student_curves_figure(title: str, runs: Sequence[tuple[str, Run, Run]], *, ylabel: str,
+                          xlabel: str = "epoch") -> Any:
+    """One panel per (name, student, reference): the student's loss curve over the reference's."""
+    import numpy as np
+
+    fig = new_figure(max(5.0, 4.2 * len(runs)), 4.2)
+    for i, (name, student, ref) in enumerate(runs):
+        ax = fig.add_subplot(1, len(runs), i + 1)
+        ax.plot(np.asarray(ref.data, dtype=float), "o-", color="0.4", linewidth=2.5, alpha=0.6,
+                label=ref.label)
+        if student.error is not None:
+            ax.text(0.5, 0.5, student.error, transform=ax.transAxes, ha="center", va="center",
+                    wrap=True, color="crimson", fontsize=8,
+                    bbox={"facecolor": "white", "edgecolor": "crimson"})
+        else:
+            ax.plot(np.asarray(student.data, dtype=float), "x--", color="crimson", label=student.label)
+        ax.set_yscale("log")
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        ax.set_title(name)
+        ax.legend(fontsize=8)
+    fig.suptitle(title)
+    return fig
