@@ -25,6 +25,7 @@ HIDDEN_DIR = Path(__file__).resolve().parent / "hidden"
 _UNUSED_PLUGINS = (
     "stepwise", "warnings", "logging", "junitxml", "doctest", "pastebin", "legacypath", "tmpdir",
     "monkeypatch", "recwarn", "setuponly", "setupplan", "unittest", "faulthandler", "debugging",
+    "unraisableexception", "threadexception",
 )
 
 
