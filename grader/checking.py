@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from grader.compare import ATOL, RTOL, Mismatch, compare, describe, ratio_hint
+from grader.compare import ATOL, RTOL, Mismatch, compact, compare, describe, ratio_hint
 from grader.sandbox.client import CallOutcome, PendingCall, StudentError, StudentModule
 
 
@@ -64,14 +64,7 @@ def format_call(func: str, reference: Callable[..., Any] | None, args: Sequence[
 
 
 def _short(value: Any) -> str:
-    import numpy as np
-
-    if isinstance(value, np.ndarray):
-        with np.printoptions(precision=4, threshold=8, edgeitems=2, linewidth=200):
-            text = "array(" + np.array2string(value, separator=", ") + ")"
-        return text.replace("\n", "")
-    text = repr(value)
-    return text if len(text) <= 120 else text[:117] + "..."
+    return compact(value, precision=4, threshold=8, limit=160, call=True)
 
 
 def explain_error(func: str, error: StudentError, exercise_name: str) -> str:

@@ -41,20 +41,44 @@ def is_numeric(value: Any) -> bool:
     return False
 
 
+def compact(value: Any, *, precision: int = 6, threshold: int = 12, limit: int = 300, call: bool = False) -> str:
+    """One line for any value: arrays without line breaks, containers rendered recursively.
+
+    With `call=True` arrays read `array([...])`, as they would be typed in a call.
+    """
+    text = _compact(value, precision, threshold, call)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _compact(value: Any, precision: int, threshold: int, call: bool) -> str:
+    if isinstance(value, np.ndarray):
+        with np.printoptions(precision=precision, threshold=threshold, edgeitems=3, linewidth=10_000):
+            text = " ".join(np.array2string(value, separator=", ").split())
+        return f"array({text})" if call else text
+    if isinstance(value, np.generic):
+        return _compact(value.item(), precision, threshold, call)
+    if isinstance(value, dict):
+        inner = ", ".join(f"{k!r}: {_compact(v, precision, threshold, call)}" for k, v in value.items())
+        return "{" + inner + "}"
+    if isinstance(value, list | tuple):
+        inner = ", ".join(_compact(v, precision, threshold, call) for v in value)
+        return f"[{inner}]" if isinstance(value, list) else f"({inner}{',' if len(value) == 1 else ''})"
+    if isinstance(value, float):
+        text = f"{value:.{precision + 4}g}"
+        # keep floats recognisable as floats (0.0, not 0)
+        return text if any(c in text for c in ".eni") else text + ".0"
+    return repr(value)
+
+
 def describe(value: Any) -> str:
     """A short, student-readable rendering: the value plus its shape and dtype."""
     if isinstance(value, np.ndarray):
-        with np.printoptions(**_PRINT_OPTIONS):
-            text = np.array2string(value, separator=", ")
-        return f"{text}  (ndarray, shape {value.shape}, dtype {value.dtype})"
+        return f"{compact(value)}  (ndarray, shape {value.shape}, dtype {value.dtype})"
     if isinstance(value, np.generic):
-        return f"{value!r}  (numpy scalar {value.dtype})"
+        return f"{value.item()!r}  (numpy scalar {value.dtype})"
     if isinstance(value, Opaque):
         return f"an object of type {value.type_name}: {value.text}"
-    text = repr(value)
-    if len(text) > 300:
-        text = text[:300] + "…"
-    return f"{text}  ({type(value).__name__})"
+    return f"{compact(value)}  ({type(value).__name__})"
 
 
 def values_close(expected: Any, got: Any, *, rtol: float = RTOL, atol: float = ATOL) -> bool:

@@ -1,0 +1,100 @@
+"""`grade instructor`: build an nbgrader course or a Gradescope autograder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from grader.commands.common import EXERCISE
+from grader.instructor import DEFAULT_SEED
+
+VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
+
+
+@click.group("instructor")
+def command() -> None:
+    """Instructor tools: an nbgrader course or a Gradescope autograder, from the same source.
+
+    \b
+      grade instructor nbgrader course/     nbgrader course directory (one assignment per exercise)
+      grade instructor gradescope ag.zip    Gradescope autograder zip
+      grade batch SUBMISSIONS --out DIR     grade a whole class (see `grade batch --help`)
+    """
+
+
+def _exercise_option(func: Any) -> Any:
+    return click.option("--exercise", "-e", "exercises", type=EXERCISE, multiple=True,
+                        help="Only this exercise (repeatable) [default: every exercise in the catalog].")(func)
+
+
+def _seed_option(what: str) -> Any:
+    return click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=DEFAULT_SEED, show_default=True,
+                        help=f"Seed of the random hidden inputs, fixed {what} so scores are reproducible.")
+
+
+@command.command("nbgrader")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True,
+              help="Write into an existing DIRECTORY, replacing nbgrader_config.py, README.md and source/ "
+                   "(the gradebook and submissions are kept).")
+@click.option("--course-id", default="nn-learn", show_default=True, help="nbgrader's CourseDirectory.course_id.")
+@_seed_option("in every test cell")
+@_exercise_option
+def nbgrader_command(directory: Path, force: bool, course_id: str, seed: int, exercises: tuple) -> None:
+    """Write an nbgrader course directory to DIRECTORY.
+
+    One assignment per exercise, source/exerciseN/exerciseN.ipynb, generated from
+    the reference solutions: the docstrings as Markdown, one solution cell per
+    function, and one graded test cell per hidden test (worth the catalog's points)
+    that runs the same checks as `grade`. Then, from DIRECTORY:
+    `nbgrader generate_assignment exercise1`, `nbgrader autograde exercise1`.
+    """
+    try:
+        import nbformat  # noqa: F401 -- only to fail early with an install hint
+    except ImportError:
+        raise click.ClickException(
+            "nbformat is not installed: pip install 'nn-learn-grader[instructor]'"
+        ) from None
+    from grader.instructor.nbgrader_course import CourseExists, write_course
+
+    try:
+        written = write_course(directory, exercises=list(exercises) or None, course_id=course_id,
+                               seed=seed, force=force)
+    except CourseExists as exc:
+        raise click.UsageError(str(exc)) from None
+    for path in written:
+        click.echo(f"wrote {path}")
+    click.echo(f"\nNext: cd {directory} && nbgrader generate_assignment exercise1   (see {directory}/README.md)")
+
+
+@command.command("gradescope")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite OUT if it exists.")
+@_seed_option("for every submission")
+@click.option("--hidden-visibility", type=click.Choice(VISIBILITIES), default="after_published", show_default=True,
+              help="Gradescope visibility of the hidden tests (worked-example tests are always visible).")
+@click.option("--timeout", type=click.FloatRange(0.1, 600), default=None,
+              help="Seconds each call into student code may take [default: 5].")
+@_exercise_option
+def gradescope_command(out: Path, force: bool, seed: int, hidden_visibility: str, timeout: float | None,
+                       exercises: tuple) -> None:
+    """Build a Gradescope autograder zip at OUT.
+
+    Upload OUT as the assignment's autograder. Students submit their
+    exerciseN_*.py files (any folder layout, or an exercises/ folder); the
+    autograder writes per-test results with the same hidden tests as `grade`.
+    """
+    from grader.instructor.gradescope import build_zip
+    from grader.sandbox.client import DEFAULT_CALL_TIMEOUT
+
+    if out.suffix != ".zip":
+        raise click.UsageError(f"{out} should end in .zip")
+    if out.exists() and not force:
+        raise click.UsageError(f"{out} already exists; pass --force to overwrite it")
+    names = build_zip(out, exercises=[e.name for e in exercises], seed=seed, hidden_visibility=hidden_visibility,
+                      call_timeout=timeout if timeout is not None else DEFAULT_CALL_TIMEOUT)
+    graded = ", ".join(e.name for e in exercises) or "every exercise"
+    click.echo(f"wrote {out} ({len(names)} files; grades {graded}, seed {seed}, "
+               f"hidden tests {hidden_visibility})")
