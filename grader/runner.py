@@ -163,5 +163,10 @@ def _run_pytest(pytest: Any, args: list[str], session: GradingSession, name: str
         # Registering under a fixed name lets conftest fixtures find the session.
         def pytest_configure(self, config: Any) -> None:
             config.pluginmanager.register(session, name)
+            # Failure reports are never shown (feedback is the CheckFailed message), and
+            # the default long style parses test sources to build them: about half the
+            # grading CPU on a failing submission. `--tb` belongs to the terminal plugin,
+            # which is off, so set the parsed option directly.
+            config.option.tbstyle = "native"
 
     pytest.main(args, plugins=[_Registrar()])

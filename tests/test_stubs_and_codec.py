@@ -36,7 +36,7 @@ def test_bad_markers_fail_loudly(source, message):
     "value",
     [
         None, True, 3, -2.5, "text", [1, 2], (1, (2.0, "x")), {"a": [1.0]},
-        float("nan"), float("inf"),
+        float("nan"), float("inf"), -float("inf"),
         np.arange(6, dtype=np.int32).reshape(2, 3), np.linspace(0, 1, 5), np.array(True), np.float32(1.5),
         np.zeros((0, 3)),
     ],
@@ -50,6 +50,13 @@ def test_codec_round_trips(value):
         assert back != back
     else:
         assert back == value and type(back) is type(value)
+
+
+def test_numpy_special_floats_cross_as_floats():
+    for value in (np.float64("nan"), np.float64("inf"), np.float64(2.5)):
+        back = codec.loads(codec.dumps(value))
+        assert isinstance(back, float)
+        assert back == value or (back != back and value != value)
 
 
 def test_codec_never_executes_or_unpickles():

@@ -85,7 +85,8 @@ def to_jsonable(value: Any) -> Any:
     if isinstance(value, SymbolicText):
         return {"__sympy__": str(value)}
     if isinstance(value, float):
-        return value if math.isfinite(value) else {"__float__": repr(value)}
+        # float() first: numpy's float64 is a float subclass whose repr is "np.float64(nan)".
+        return float(value) if math.isfinite(value) else {"__float__": repr(float(value))}
     if isinstance(value, CallableRef):
         return {"__callable__": value.name, "params": to_jsonable(value.params)}
     if isinstance(value, list):

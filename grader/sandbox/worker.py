@@ -9,6 +9,7 @@ argv: student_file module_name request_fd response_fd memory_bytes log_file
 
 from __future__ import annotations
 
+import importlib.abc
 import importlib.util
 import json
 import os
@@ -36,6 +37,34 @@ def _error_payload(exc: BaseException) -> dict[str, Any]:
     }
 
 
+_KEEP = ("grader", "grader.sandbox", "grader.sandbox.codec", "grader.sandbox.callables",
+         "grader.sandbox.protocol", "grader.sandbox.worker")
+
+
+# The generated data sets are course material, not answers: students may use them.
+_ALLOWED = frozenset({"grader.datasets"})
+
+
+class _NoGraderImports(importlib.abc.MetaPathFinder):
+    """Student code may not import the grader (whose package holds the reference solutions)."""
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        if fullname in _ALLOWED:
+            return None
+        root = fullname.partition(".")[0]
+        if root in {"grader", "solutions"} or fullname.startswith("_grader_reference"):
+            raise ImportError(f"importing {fullname} is not allowed in graded code")
+        return None
+
+
+def _close_grader_imports() -> None:
+    """Forget grader modules the worker does not need and refuse to import more."""
+    for name in list(sys.modules):
+        if (name.startswith(("grader.", "_grader_reference")) or name == "solutions") and name not in _KEEP:
+            del sys.modules[name]
+    sys.meta_path.insert(0, _NoGraderImports())
+
+
 def _import_student(path: str, module_name: str) -> Any:
     directory = os.path.dirname(os.path.abspath(path))
     sys.path.insert(0, directory)  # students may split their work over files
@@ -57,6 +86,10 @@ def serve(argv: list[str]) -> None:
     os.dup2(log_fd, 1)
     os.dup2(log_fd, 2)
     os.close(log_fd)
+    # Fresh text streams on fds 1 and 2 (a forked worker inherits the grader's,
+    # which may be pytest's capture objects).
+    sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115
+    sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
     from grader.sandbox import codec
@@ -69,6 +102,9 @@ def serve(argv: list[str]) -> None:
             payload = json.dumps({"ok": False, "error": _error_payload(exc)}).encode()
         write_frame(resp, payload)
 
+    from grader.sandbox import callables  # noqa: F401  (needed before imports are closed)
+
+    _close_grader_imports()
     _limit_resources(int(memory))
     try:
         module = _import_student(path, module_name)
