@@ -26,6 +26,7 @@ class Exercise:
     tests: str
     hints: tuple[str, ...]
     points: dict[str, int]
+    preload: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -74,6 +75,7 @@ def load_catalog(path: Path = CATALOG_PATH) -> tuple[Exercise, ...]:
                 tests=raw["tests"],
                 hints=tuple(raw["hints"]),
                 points={k: int(v) for k, v in raw["points"].items()},
+                preload=tuple(raw.get("preload", ())),
             )
         )
     exercises.sort(key=lambda e: e.number)

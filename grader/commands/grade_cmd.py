@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import secrets
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -12,11 +12,17 @@ import click
 
 from grader import console
 from grader.catalog import Exercise, load_catalog
+from grader.cli import finish
 from grader.commands.common import file_sha, json_option, path_option, workspace_from
 from grader.progress import ProgressStore
 from grader.workspace import Workspace
 
 EXIT_PASSED, EXIT_FAILED = 0, 1
+
+
+def new_seed() -> int:
+    """A fresh 6-digit seed (os.urandom: `secrets`/`random` cost an import each)."""
+    return int.from_bytes(os.urandom(4), "little") % 1_000_000
 
 
 def grading_options(func: Any) -> Any:
@@ -74,7 +80,7 @@ def exercise_command(exercise: Exercise) -> click.Command:
         from grader.commands.report import render
 
         workspace = workspace_from(path)
-        seed = secrets.randbelow(1_000_000) if seed is None else seed
+        seed = new_seed() if seed is None else seed
         result = grade_one(workspace, exercise, seed=seed, limits=_limits(timeout, memory_mb),
                            record=not no_record)
         if as_json:
@@ -82,7 +88,7 @@ def exercise_command(exercise: Exercise) -> click.Command:
         else:
             label = str(workspace.exercise_path(exercise).relative_to(workspace.root))
             console.echo(render(result, file_label=label, verbose=verbose))
-        sys.exit(EXIT_PASSED if result.passed else EXIT_FAILED)
+        finish(EXIT_PASSED if result.passed else EXIT_FAILED)
 
     return command
 
@@ -96,7 +102,7 @@ def grade_all(path: Path | None, as_json: bool, seed: int | None, timeout: float
     from grader.results import results_json
 
     workspace = workspace_from(path)
-    seed = secrets.randbelow(1_000_000) if seed is None else seed
+    seed = new_seed() if seed is None else seed
     limits = _limits(timeout, memory_mb)
     results = []
     exercises = load_catalog()
@@ -119,4 +125,4 @@ def grade_all(path: Path | None, as_json: bool, seed: int | None, timeout: float
         total = f"{sum(r.score for r in results):g}/{sum(r.max_score for r in results):g}"
         console.echo(console.bold(f"{'total':<56} {total:>9}"))
         console.echo(console.dim(f"seed {seed}; details: grade exerciseN --seed {seed}"))
-    sys.exit(EXIT_PASSED if all(r.passed for r in results) else EXIT_FAILED)
+    finish(EXIT_PASSED if all(r.passed for r in results) else EXIT_FAILED)
