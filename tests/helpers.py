@@ -6,9 +6,13 @@ import json
 import os
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from grader.catalog import resolve
+
+K = TypeVar("K")
 REPO = Path(__file__).resolve().parent.parent
 SOLUTIONS = REPO / "solutions"
 
@@ -55,7 +59,29 @@ def grade_json(
     proc = run_grade(exercise, "--json", "--seed", str(seed), "--no-record", "--path", str(workspace),
                      *extra, timeout=timeout)
     assert proc.stdout.strip(), f"no JSON on stdout; stderr was:\n{proc.stderr}"
-    return proc.returncode, json.loads(proc.stdout)
+    assert proc.returncode in (0, 1), proc.stderr
+    result = json.loads(proc.stdout)
+    assert (proc.returncode == 0) == (result["score"] == result["max_score"])
+    assert "internal grader error" not in proc.stdout, proc.stdout
+    return proc.returncode, result
+
+
+def grade_many(
+    exercise: str, jobs: dict[K, tuple[str, int]], root: Path, *, workers: int = 2
+) -> dict[K, tuple[int, dict[str, Any]]]:
+    """Grade each (source, seed) of `jobs` in a workspace of its own under `root`.
+
+    Two at a time by default: every run is already a pair of processes.
+    """
+    file = resolve(exercise).file
+
+    def run(item: tuple[int, K]) -> tuple[int, dict[str, Any]]:
+        index, key = item
+        source, seed = jobs[key]
+        return grade_json(make_workspace(root / f"job{index}", {file: source}), exercise, seed=seed)
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return dict(zip(jobs, pool.map(run, enumerate(jobs)), strict=True))
 
 
 def find_test(results: dict[str, Any], fragment: str) -> dict[str, Any]:

@@ -11,13 +11,12 @@ notes' worked numbers recomputed. Also unit tests of grader.checking_symbolic.
 from __future__ import annotations
 
 import re
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
 import pytest
 import sympy as sp
-from helpers import REPO, grade_json, make_workspace
+from helpers import REPO, grade_many
 
 import grader.hidden.test_exercise2 as hidden
 from grader.catalog import resolve
@@ -97,12 +96,8 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, int], tu
     jobs[("stub-again", 1)] = stub_source(FILE)  # the same seed must give the same inputs
     jobs.update({(name, SEED): _submission(name) for name in [*WRONG, *ALTERNATIVES]})
 
-    def run(key: tuple[str, int]) -> tuple[int, dict[str, Any]]:
-        workspace = make_workspace(tmp_path_factory.mktemp(f"{key[0]}-{key[1]}"), {FILE: jobs[key]})
-        return grade_json(workspace, "exercise2", seed=key[1])
-
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        return dict(zip(jobs, pool.map(run, jobs), strict=True))
+    return grade_many("exercise2", {key: (src, key[1]) for key, src in jobs.items()},
+                      tmp_path_factory.mktemp("ex2"))
 
 
 def _by_id(results: dict[str, Any]) -> dict[str, dict[str, Any]]:

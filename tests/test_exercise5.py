@@ -13,17 +13,14 @@ from __future__ import annotations
 
 import doctest
 import importlib.util
-import json
 import re
-import subprocess
-import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 import sympy as sp
+from helpers import grade_many
 
 from grader.catalog import resolve
 from grader.datasets import house_prices
@@ -64,22 +61,6 @@ ALTERNATIVES = ["alt_loops", "alt_vectorised"]
 
 # -- running the grader ------------------------------------------------------------
 
-def _grade(source: str, seed: int, root: Path) -> dict[str, Any]:
-    """`grade exercise5 --json` on a fresh workspace holding `source`; the parsed results.json."""
-    (root / "exercises").mkdir(parents=True)
-    (root / "exercises" / FILE).write_text(source, encoding="utf-8")
-    proc = subprocess.run(
-        [sys.executable, "-m", "grader.cli", "exercise5", "--json", "--seed", str(seed),
-         "--no-record", "--path", str(root)],
-        capture_output=True, text=True, timeout=120, cwd=root,
-    )
-    assert proc.returncode in (0, 1), proc.stderr
-    result = json.loads(proc.stdout)
-    assert (proc.returncode == 0) == (result["score"] == result["max_score"])
-    assert "internal grader error" not in proc.stdout, proc.stdout
-    return result
-
-
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory) -> dict[tuple[str, int], dict[str, Any]]:
     """Every submission graded once (two at a time: each run is its own process pair)."""
@@ -90,11 +71,9 @@ def graded(tmp_path_factory) -> dict[tuple[str, int], dict[str, Any]]:
         jobs[(name, 1)] = (SUBMISSIONS / f"{name}.py").read_text(encoding="utf-8")
     # seed 2, and seed 1 a second time: the same seed must reproduce the same feedback
     jobs[("sgd_no_shuffle", 2)] = jobs[("again", 1)] = jobs[("sgd_no_shuffle", 1)]
-    root = tmp_path_factory.mktemp("ex5")
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = {key: pool.submit(_grade, src, key[1], root / f"{key[0]}-{key[1]}")
-                   for key, src in jobs.items()}
-        return {key: future.result() for key, future in futures.items()}
+    graded = grade_many("exercise5", {key: (src, key[1]) for key, src in jobs.items()},
+                        tmp_path_factory.mktemp("ex5"))
+    return {key: result for key, (_, result) in graded.items()}
 
 
 def _by_id(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
