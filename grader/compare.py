@@ -142,8 +142,8 @@ def _compare_numeric(expected: Any, got: Any, *, rtol: float, atol: float) -> Mi
     ]
     if exp_f.ndim:
         details.append(
-            f"worst at index {[int(i) for i in worst]}: expected {float(exp_f[worst]):.10g}, "
-            f"got {float(act_f[worst]):.10g}; {n_bad} of {exp_f.size} entries wrong"
+            f"worst at index {[int(i) for i in worst]}: expected {compact(float(exp_f[worst]))}, "
+            f"got {compact(float(act_f[worst]))}; {n_bad} of {exp_f.size} entries wrong"
         )
     return Mismatch("wrong values", tuple(details))
 

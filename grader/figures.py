@@ -313,13 +313,20 @@ FIGURES: dict[str, Callable[[], Any]] = {
 }
 
 
-def write_figures(out_dir: Path, names: Sequence[str] | None = None) -> list[Path]:
-    """Build and save the named figures (default: all) as OUT_DIR/NAME.png."""
+def write_figures(
+    out_dir: Path, names: Sequence[str] | None = None, *, on_each: Callable[[str], None] | None = None
+) -> list[Path]:
+    """Build and save the named figures (default: all) as OUT_DIR/NAME.png.
+
+    `on_each(name)` is called after each figure is saved (progress reporting).
+    """
     written = []
     for name in names or list(FIGURES):
         with _style():
             fig = FIGURES[name]()
             written.append(save(fig, out_dir / f"{name}.png"))
+        if on_each is not None:
+            on_each(name)
     return written
 
 

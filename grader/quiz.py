@@ -215,7 +215,7 @@ def gd_step_question(rng: Any) -> Question:
     term = f"{_square(a, 'x', c)} + {_square(b, 'y', d)}"
     prompt = (f"J(x, y) = {term}. Take ONE gradient-descent step from (x, y) = {fmt(point)} "
               f"with learning rate α = {rate:g}.\nType the new point x, y (2 decimals or better).")
-    solution = (f"∇J = (2·{a}(x − {c}), 2·{b}(y − {d})) = {fmt(grad)} at {fmt(point)}; "
+    solution = (f"∇J = ({2 * a}(x − {c}), {2 * b}(y − {d})) = {fmt(grad)} at {fmt(point)}; "
                 f"θ − α∇J = {fmt(point)} − {rate:g}·{fmt(grad)} = {fmt(expected)}.").replace("− -", "+ ")
     return Question("numeric", "gradient-descent", "one gradient-descent step", prompt, solution, 1.0,
                     typed(expected), numeric_checker(expected, mistakes))

@@ -26,8 +26,11 @@ def command(out_dir: Path | None, names: tuple[str, ...]) -> None:
     from grader.figures import PlotUnavailable, write_figures
 
     target = out_dir or figures_dir()
+    selected = list(names) or list(FIGURES)
     try:
-        written = write_figures(target, list(names) or None)
+        # Drawing takes a few seconds: a progress bar (shown on a terminal only, on stderr).
+        with click.progressbar(length=len(selected), label="Drawing figures", file=sys.stderr) as bar:
+            written = write_figures(target, selected, on_each=lambda _name: bar.update(1))
     except PlotUnavailable as exc:
         console.echo(console.bad(str(exc)), err=True)
         sys.exit(1)

@@ -28,8 +28,8 @@ def render(result: ExerciseResult, *, file_label: str, verbose: bool = False) ->
                 lines.append(_indent(test.output))
     if all_stubbed and not verbose:
         lines.append(
-            "      Every function is still a stub (not implemented yet): open the file, "
-            "read the docstrings and start with the first one."
+            "      Every function is still a stub (not implemented yet): open the file, read the "
+            f"docstrings and start with the first one; `grade hint exercise{result.exercise}` gives a nudge."
         )
     if result.grader_error:
         lines.append(console.bad(f"grader error: {result.grader_error}"))
