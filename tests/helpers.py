@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -15,6 +17,7 @@ from grader.catalog import resolve
 K = TypeVar("K")
 REPO = Path(__file__).resolve().parent.parent
 SOLUTIONS = REPO / "solutions"
+SUBMISSIONS = REPO / "tests" / "submissions"
 
 
 def reference_source(file: str) -> str:
@@ -26,6 +29,22 @@ def mutate(source: str, old: str, new: str) -> str:
     count = source.count(old)
     assert count == 1, f"expected exactly one {old!r} in the source, found {count}"
     return source.replace(old, new)
+
+
+@cache
+def submission_edits(exercise: int) -> dict[str, list[tuple[str, str]]]:
+    """The EDITS table of tests/submissions/exerciseN.py, read as data (never imported)."""
+    tree = ast.parse((SUBMISSIONS / f"exercise{exercise}.py").read_text(encoding="utf-8"))
+    (assign,) = [node for node in tree.body if isinstance(node, ast.Assign)]
+    return ast.literal_eval(assign.value)
+
+
+def submission(exercise: int, name: str) -> str:
+    """A test submission: the reference solution with that submission's edits applied."""
+    source = reference_source(resolve(f"exercise{exercise}").file)
+    for old, new in submission_edits(exercise)[name]:
+        source = mutate(source, old, new)
+    return source
 
 
 def make_workspace(root: Path, files: dict[str, str]) -> Path:

@@ -2,7 +2,7 @@
 
 The grading tests run the real `grade` CLI in a subprocess on temporary
 workspaces: the reference gets full marks, the stub gets 0, every deliberately
-wrong submission in tests/submissions/exercise5/ loses exactly the expected
+wrong submission in tests/submissions/exercise5.py loses exactly the expected
 tests with the expected diagnosis, and alternative correct solutions pass.
 The math tests check the MSE gradient formulas of the docstrings and hints
 against sympy.diff and the reference's gradient against central differences,
@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pytest
 import sympy as sp
-from helpers import grade_many
+from helpers import grade_many, submission, submission_edits
 
 from grader.catalog import resolve
 from grader.datasets import house_prices
@@ -28,7 +28,6 @@ from grader.stubs import stub_source
 
 REPO = Path(__file__).resolve().parent.parent
 FILE = "exercise5_minibatch_gd.py"
-SUBMISSIONS = REPO / "tests" / "submissions" / "exercise5"
 HIDDEN = REPO / "grader" / "hidden" / "test_exercise5.py"
 EXERCISE = resolve("exercise5")
 
@@ -68,7 +67,7 @@ def graded(tmp_path_factory) -> dict[tuple[str, int], dict[str, Any]]:
     jobs = {("reference", 1): reference, ("reference", 2): reference, ("reference", 3): reference,
             ("stub", 1): stub_source(FILE)}
     for name in [*WRONG, *ALTERNATIVES]:
-        jobs[(name, 1)] = (SUBMISSIONS / f"{name}.py").read_text(encoding="utf-8")
+        jobs[(name, 1)] = submission(5, name)
     # seed 2, and seed 1 a second time: the same seed must reproduce the same feedback
     jobs[("sgd_no_shuffle", 2)] = jobs[("again", 1)] = jobs[("sgd_no_shuffle", 1)]
     graded = grade_many("exercise5", {key: (src, key[1]) for key, src in jobs.items()},
@@ -101,6 +100,10 @@ def test_wrong_submission_is_diagnosed(graded, name):
     assert failed == sorted(failing)
     for tid in failing:
         assert any(p in tests[tid]["output"] for p in phrases), (tid, tests[tid]["output"])
+
+
+def test_every_submission_is_used():
+    assert set(submission_edits(5)) == {*WRONG, *ALTERNATIVES}
 
 
 @pytest.mark.parametrize("name", ALTERNATIVES)
