@@ -27,14 +27,22 @@ from grader.catalog import load_catalog
 from grader.stubs import solution_path
 
 
-def median_seconds(argv: list[str], runs: int, cwd: Path | None = None) -> float:
-    times = []
-    subprocess.run(argv, cwd=cwd, capture_output=True)  # warm the OS file cache once
+def _run(argv: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(argv, capture_output=True)
+    return time.perf_counter() - start
+
+
+def paired_medians(commands: list[list[str]], runs: int) -> list[float]:
+    """Median wall time of each command, run in turn (A B C A B C …) so that every
+    command sees the same machine conditions; one unmeasured warm-up round first."""
+    for argv in commands:
+        _run(argv)
+    times: list[list[float]] = [[] for _ in commands]
     for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(argv, cwd=cwd, capture_output=True)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for i, argv in enumerate(commands):
+            times[i].append(_run(argv))
+    return [statistics.median(t) for t in times]
 
 
 def main() -> None:
@@ -52,21 +60,21 @@ def main() -> None:
         (ws / "exercises").mkdir()
         for ex in load_catalog():
             shutil.copy(solution_path(ex.file), ws / "exercises" / ex.file)
-        click_floor = median_seconds([py, "-c", "import click"], args.runs)
-        listing = median_seconds([*grade, "list", "--path", str(ws)], args.runs)
+        click_floor, listing = paired_medians([[py, "-c", "import click"], [*grade, "list", "--path", str(ws)]],
+                                              args.runs)
         print(f"{'command':<18} {'median s':>9} {'floor s':>8} {'ratio':>6} target"
               f"  {'floor*':>7} {'ratio*':>6}")
         print(f"{'grade list':<18} {listing:>9.3f} {click_floor:>8.3f} {listing / click_floor:>6.2f} <= 2.0")
-        floors: dict[str, tuple[float, float]] = {}
         for ex in load_catalog():
             modules = ", ".join(["numpy", "pytest", "click", *ex.preload])
-            if modules not in floors:
-                floors[modules] = (
-                    median_seconds([py, "-c", f"import {modules}"], args.runs),
-                    median_seconds([py, "-c", f"import os, {modules}; os._exit(0)"], args.runs),
-                )
-            floor, bare = floors[modules]
-            took = median_seconds([*grade, ex.name, "--no-record", "--seed", "1", "--path", str(ws)], args.runs)
+            floor, bare, took = paired_medians(
+                [
+                    [py, "-c", f"import {modules}"],
+                    [py, "-c", f"import os, {modules}; os._exit(0)"],
+                    [*grade, ex.name, "--no-record", "--seed", "1", "--path", str(ws)],
+                ],
+                args.runs,
+            )
             print(f"{'grade ' + ex.name:<18} {took:>9.3f} {floor:>8.3f} {took / floor:>6.2f} <= 1.5"
                   f"  {bare:>7.3f} {took / bare:>6.2f}   (import {modules})")
         print("floor* skips interpreter teardown (os._exit), as `grade` does after a run: the stricter floor.")

@@ -352,7 +352,8 @@ def test_training_keeps_inputs(student, ref, rng):
 # -- convergence ---------------------------------------------------------------------
 
 # Within 25% of the least-squares optimum: the start (w = 0, b = 0) is ~250 × worse, and the
-# mini-batch noise of these learning rates stays below ~10% (checked over 600 random data sets).
+# mini-batch noise of these learning rates stays below ~10% (checked over 600 random data sets;
+# SGD at α = 0.008 for 15 epochs: at most 8.3% over 300).
 CONVERGED_FACTOR = 1.25
 
 def _converged(X: np.ndarray, y: np.ndarray, epochs: int, best: float):
@@ -392,7 +393,7 @@ def test_training_converges_on_house_prices(student, ref, rng):
     w0, b0, seed = np.zeros(X.shape[1]), 0.0, int(rng.integers(2**31))
     runs = [
         ("batch_gd", [X, y, w0, b0, 0.3, 50]),
-        ("sgd", [X, y, w0, b0, 0.005, 30, seed]),
+        ("sgd", [X, y, w0, b0, 0.008, 15, seed]),
         ("minibatch_gd", [X, y, w0, b0, 0.02, 50, _batching(rng, len(y), 16), seed]),
     ]
     for func, args in runs:
