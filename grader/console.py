@@ -45,3 +45,9 @@ def dim(text: str) -> str:
 
 def bold(text: str) -> str:
     return style(text, bold=True)
+
+
+def progress_hidden() -> bool:
+    """Progress bars only for a person watching: hidden when stderr is not a terminal."""
+    isatty = getattr(sys.stderr, "isatty", None)
+    return not (isatty and isatty())

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from grader import console
 from grader.commands.common import EXERCISE
 from grader.instructor import DEFAULT_SEED
 
@@ -60,7 +61,7 @@ def command(submissions: Path, out: Path, jobs: int | None, force: bool, exercis
         click.echo("No submissions found: expected one folder per student holding exercise files "
                    "or notebooks.", err=True)
     with click.progressbar(length=len(planned.jobs), label=f"Grading ({workers} jobs)", file=sys.stderr,
-                           show_pos=True) as bar:
+                           show_pos=True, hidden=console.progress_hidden()) as bar:
         report = run_batch(planned, out, jobs=workers, force=force, on_done=lambda graded: bar.update(1))
 
     cached = sum(1 for g in report.graded if g.cached)

@@ -29,7 +29,8 @@ def command(out_dir: Path | None, names: tuple[str, ...]) -> None:
     selected = list(names) or list(FIGURES)
     try:
         # Drawing takes a few seconds: a progress bar (shown on a terminal only, on stderr).
-        with click.progressbar(length=len(selected), label="Drawing figures", file=sys.stderr) as bar:
+        with click.progressbar(length=len(selected), label="Drawing figures", file=sys.stderr,
+                               hidden=console.progress_hidden()) as bar:
             written = write_figures(target, selected, on_each=lambda _name: bar.update(1))
     except PlotUnavailable as exc:
         console.echo(console.bad(str(exc)), err=True)

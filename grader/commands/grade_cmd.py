@@ -107,7 +107,8 @@ def grade_all(path: Path | None, as_json: bool, seed: int | None, timeout: float
     results = []
     exercises = load_catalog()
     with click.progressbar(exercises, label="Grading", file=sys.stderr,
-                           item_show_func=lambda e: e.name if e else "") as bar:
+                           item_show_func=lambda e: e.name if e else "",
+                           hidden=console.progress_hidden()) as bar:
         for exercise in bar:
             results.append(grade_one(workspace, exercise, seed=seed, limits=limits, record=not no_record))
     if as_json:
@@ -117,12 +118,13 @@ def grade_all(path: Path | None, as_json: bool, seed: int | None, timeout: float
             for result, exercise in zip(results, exercises, strict=True):
                 label = str(workspace.exercise_path(exercise).relative_to(workspace.root))
                 console.echo(render(result, file_label=label, verbose=True) + "\n")
-        console.echo(console.bold(f"{'exercise':<11} {'title':<44} {'score':>9}"))
+        width = max(len(e.title) for e in exercises)
+        console.echo(console.bold(f"{'exercise':<11} {'title':<{width}} {'score':>9}"))
         for result, exercise in zip(results, exercises, strict=True):
             score = f"{result.score:g}/{result.max_score:g}"
             mark = console.ok("✓") if result.passed else console.bad("✗")
-            console.echo(f"{exercise.name:<11} {exercise.title:<44} {score:>9} {mark}")
+            console.echo(f"{exercise.name:<11} {exercise.title:<{width}} {score:>9} {mark}")
         total = f"{sum(r.score for r in results):g}/{sum(r.max_score for r in results):g}"
-        console.echo(console.bold(f"{'total':<56} {total:>9}"))
+        console.echo(console.bold(f"{'total':<{width + 12}} {total:>9}"))
         console.echo(console.dim(f"seed {seed}; details: grade exerciseN --seed {seed}"))
     finish(EXIT_PASSED if all(r.passed for r in results) else EXIT_FAILED)

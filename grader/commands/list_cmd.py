@@ -48,11 +48,12 @@ def command(path: Path | None, as_json: bool) -> None:
         click.echo(json.dumps(rows, indent=2))
         return
     colour = {"done": console.ok, "in progress": lambda s: console.style(s, fg="yellow"), "not started": console.dim}
-    console.echo(console.bold(f"{'#':>2}  {'exercise':<11} {'title':<44} {'points':>6}  {'status':<11}  best"))
+    width = max(len("title"), *(len(row["title"]) for row in rows))
+    console.echo(console.bold(f"{'#':>2}  {'exercise':<11} {'title':<{width}} {'points':>6}  {'status':<11}  best"))
     for row in rows:
         best_text = "-" if row["best_score"] is None else f"{row['best_score']:g}/{row['points']}"
         status = colour[row["status"]](f"{row['status']:<11}")
         console.echo(
-            f"{row['number']:>2}  {row['name']:<11} {row['title']:<44} {row['points']:>6}  {status}  {best_text}"
+            f"{row['number']:>2}  {row['name']:<11} {row['title']:<{width}} {row['points']:>6}  {status}  {best_text}"
         )
     console.echo(console.dim("\nGrade one with `grade exercise1` (or `grade 1`); `grade all` grades everything."))

@@ -51,6 +51,7 @@ def command(path: Path | None, as_json: bool) -> None:
             totals[1] += q.max_score
             totals[2] += 1
         for topic, (score, max_score, count) in sorted(by_topic.items()):
-            console.echo(f"{topic:<28} {int(count):>3} questions  {score:g}/{max_score:g}")
+            noun = "question" if count == 1 else "questions"
+            console.echo(f"{topic:<28} {int(count):>3} {noun:<9}  {score:g}/{max_score:g}")
     if not attempts and not quiz:
         console.echo(console.dim("\nNothing recorded yet: start with `grade exercise1`."))
