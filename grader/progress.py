@@ -10,11 +10,13 @@ Schema (one file, `.grade/progress.sqlite3` in the workspace):
 
 Every write is a short transaction in WAL mode with a busy timeout, so two
 `grade` processes writing at once both succeed instead of failing "database is
-locked".
+locked"; creating the database (and switching it to WAL) is serialised by a
+lock file beside it, `progress.sqlite3.lock`.
 """
 
 from __future__ import annotations
 
+import fcntl
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -79,6 +81,29 @@ class ProgressStore:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._ready = False
+
+    def _ensure_schema(self) -> None:
+        """Create the tables and switch to WAL once, one process or thread at a time.
+
+        Switching the journal mode needs the database to itself, and SQLite's
+        busy handler does not wait for that: concurrent first writers would fail
+        with "database is locked". A lock file serialises this one step.
+        """
+        if self._ready:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path.with_name(self.path.name + ".lock"), "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+            try:
+                conn.execute("PRAGMA busy_timeout = 30000")
+                if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    conn.execute("PRAGMA journal_mode = WAL")
+                conn.executescript(_SCHEMA)
+            finally:
+                conn.close()
+        self._ready = True
 
     @contextmanager
     def _connect(self, *, write: bool) -> Iterator[sqlite3.Connection]:
@@ -87,11 +112,9 @@ class ProgressStore:
             conn = sqlite3.connect(":memory:")
             conn.executescript(_SCHEMA)
         else:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._ensure_schema()
             conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
             conn.execute("PRAGMA busy_timeout = 30000")
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.executescript(_SCHEMA)
         try:
             if write:
                 conn.execute("BEGIN IMMEDIATE")

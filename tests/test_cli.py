@@ -188,11 +188,16 @@ def test_concurrent_grade_runs_all_record_progress(tmp_path):
 def test_progress_store_survives_parallel_writers(tmp_path):
     from grader.progress import ProgressStore
 
-    store = ProgressStore(tmp_path / "p.sqlite3")
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        list(pool.map(lambda i: store.record_attempt(1, i, 15, seed=i, file_sha=None), range(80)))
-    assert len(store.attempts(1)) == 80
-    assert store.best_scores() == {1: 79.0}
+    # Fresh databases each time: the first writers racing to create one is the hard case.
+    for trial in range(8):
+        path = tmp_path / f"p{trial}.sqlite3"
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            # a store per writer, as separate `grade` processes would have
+            list(pool.map(lambda i, path=path: ProgressStore(path).record_attempt(1, i, 15, seed=i, file_sha=None),
+                          range(40)))
+        store = ProgressStore(path)
+        assert len(store.attempts(1)) == 40
+        assert store.best_scores() == {1: 39.0}
 
 
 def test_grade_all_summarises_and_exits_1_unless_everything_passes(stub_ws):
