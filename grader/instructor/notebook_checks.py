@@ -30,7 +30,6 @@ import threading
 import time
 import traceback
 import warnings
-import zlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -52,13 +51,6 @@ class GraderInternalError(RuntimeError):
 class _CallTimedOut(BaseException):
     # BaseException, so a student's `except Exception:` cannot swallow the deadline.
     pass
-
-
-def make_rng(seed: int, test_name: str) -> Any:
-    """The generator `grader/hidden/conftest.py::rng` gives the test `test_name`."""
-    import numpy as np
-
-    return np.random.default_rng([seed, zlib.crc32(test_name.encode())])
 
 
 class NotebookStudent:
@@ -170,13 +162,14 @@ def run_check(
 def _fixtures(entry: Any, test: str, namespace: dict[str, Any], seed: int,
               call_timeout: float) -> dict[str, Callable[[], Any]]:
     """conftest.py's fixtures, built lazily and only when the test asks for them."""
+    from grader.inputs import seeded_rng
     from grader.runner import load_reference
 
     return {
         "student": lambda: NotebookStudent(namespace, entry.name, call_timeout=call_timeout),
         "ref": lambda: load_reference(entry),  # fresh per test, as each `grade` run is
         "seed": lambda: seed,
-        "rng": lambda: make_rng(seed, test),
+        "rng": lambda: seeded_rng(seed, test),
     }
 
 
