@@ -10,9 +10,8 @@ import ast
 from pathlib import Path
 
 from grader.catalog import Exercise, load_catalog
+from grader.runner import HIDDEN_DIR
 from grader.stubs import BEGIN_SOLUTION, MarkerError, solution_path, solution_source, stub_source
-
-HIDDEN_DIR = Path(__file__).resolve().parent / "hidden"
 
 
 def hidden_test_names(exercise: Exercise) -> list[str]:

@@ -81,10 +81,6 @@ def describe(value: Any) -> str:
     return f"{compact(value)}  ({type(value).__name__})"
 
 
-def values_close(expected: Any, got: Any, *, rtol: float = RTOL, atol: float = ATOL) -> bool:
-    return compare(expected, got, rtol=rtol, atol=atol) is None
-
-
 def compare(expected: Any, got: Any, *, rtol: float = RTOL, atol: float = ATOL) -> Mismatch | None:
     """None when `got` matches `expected`, else a Mismatch saying how it differs."""
     if is_numeric(expected):

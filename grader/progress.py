@@ -154,11 +154,6 @@ class ProgressStore:
             rows = conn.execute("SELECT exercise, MAX(score) FROM attempts GROUP BY exercise")
             return {int(ex): float(best) for ex, best in rows.fetchall()}
 
-    def hints_shown(self, exercise: int) -> int:
-        with self._connect(write=False) as conn:
-            row = conn.execute("SELECT shown FROM hints WHERE exercise = ?", (exercise,)).fetchone()
-        return int(row[0]) if row else 0
-
     def reveal_next_hint(self, exercise: int, total: int) -> int:
         """Count one more hint as shown (capped at `total`); return how many are shown now."""
         with self._connect(write=True) as conn:

@@ -81,7 +81,6 @@ class StudentModule:
         self._import_error: StudentError | None = None
         self._tmp = tempfile.TemporaryDirectory(prefix="grade-worker-")
         self._log = Path(self._tmp.name) / "output.log"
-        self.restarts = 0
         self._timeouts: dict[str, int] = {}
         self._pending = False
         self.start()
@@ -187,7 +186,6 @@ class StudentModule:
         if self._import_error is not None:
             return self._import_error
         if self._proc is None:
-            self.restarts += 1
             self.start()
         if self._ready:
             return None
