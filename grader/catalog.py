@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import difflib
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -27,6 +27,9 @@ class Exercise:
     hints: tuple[str, ...]
     points: dict[str, int]
     preload: tuple[str, ...] = ()
+    # Progressive hints per graded function (`[exercise.function_hints]` in the
+    # catalog): the first failing function's hints are shown first.
+    function_hints: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -76,6 +79,7 @@ def load_catalog(path: Path = CATALOG_PATH) -> tuple[Exercise, ...]:
                 hints=tuple(raw["hints"]),
                 points={k: int(v) for k, v in raw["points"].items()},
                 preload=tuple(raw.get("preload", ())),
+                function_hints={k: tuple(v) for k, v in raw.get("function_hints", {}).items()},
             )
         )
     exercises.sort(key=lambda e: e.number)
