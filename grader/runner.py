@@ -102,14 +102,14 @@ def grade_file(
     """Grade `student_path` as `exercise`; always returns a result, never hangs."""
     started = time.perf_counter()
     result = ExerciseResult(exercise.number, exercise.slug, exercise.title, seed)
-    # numpy (and what the catalog preloads, e.g. sympy) first, then fork the worker
-    # from this process: it inherits them instead of importing them again, and
-    # imports the student's file while this process imports pytest and the
-    # reference. Less CPU in all than two fresh interpreters importing the same.
-    for name in ("numpy", *exercise.preload):
-        importlib.import_module(name)
-    module = StudentModule(student_path, exercise.module, limits)
+    # The worker first: this process's zygote (started now if it is not running
+    # yet, a clean interpreter that never sees the reference) imports numpy and
+    # the preloads, then forks a confined worker that imports the student's
+    # file, all while this process imports numpy, pytest and the reference.
+    module = StudentModule(student_path, exercise.module, limits, preload=exercise.preload)
     try:
+        for name in ("numpy", *exercise.preload):
+            importlib.import_module(name)
         import pytest
 
         from grader.checking import Student

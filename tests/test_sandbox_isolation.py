@@ -1,4 +1,4 @@
-"""The worker process: forked or fresh, it sees only its own pipes and no grader internals."""
+"""The worker process: forked by the zygote, it sees only its own pipes and no grader internals."""
 
 from __future__ import annotations
 
@@ -35,26 +35,37 @@ def draw():
 
 def pid():
     return os.getpid()
+
+def parents():
+    return os.getppid(), int(open("/proc/self/stat").read().rpartition(")")[2].split()[2])
 '''
 
 
-@pytest.fixture(params=[True, False], ids=["forked", "fresh"])
-def probe(request, tmp_path: Path):
-    path = tmp_path / "probe.py"
-    path.write_text(PROBE)
-    with StudentModule(path, "probe", fork=request.param) as module:
-        yield module
-
-
-def test_forking_is_used_when_numpy_is_loaded(tmp_path):
-    assert "numpy" in sys.modules
+@pytest.fixture
+def probe(tmp_path: Path):
     path = tmp_path / "probe.py"
     path.write_text(PROBE)
     with StudentModule(path, "probe") as module:
-        from grader.sandbox.client import _ForkedProcess
+        yield module
 
-        assert isinstance(module._proc, _ForkedProcess)
-        assert module.call("pid").value == module._proc.pid
+
+def _ppid(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[1])
+
+
+def test_workers_come_from_the_zygote_never_from_the_grader(tmp_path):
+    from grader.sandbox.zygote import shared_zygote
+
+    assert "numpy" in sys.modules  # the grader holds numpy (and, when grading, the reference)
+    path = tmp_path / "probe.py"
+    path.write_text(PROBE)
+    with StudentModule(path, "probe") as module:
+        worker = module.call("pid").value
+        keeper = module._proc.pid
+        assert worker not in (os.getpid(), keeper)
+        assert _ppid(worker) == keeper  # the keeper: a subreaper forked by the zygote
+        assert _ppid(keeper) == shared_zygote().proc.pid
+        assert _ppid(shared_zygote().proc.pid) == os.getpid()
 
 
 def test_worker_sees_only_its_two_pipes(probe):

@@ -12,10 +12,12 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import select
+import shutil
 import signal
-import subprocess
-import sys
+import stat
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,21 +25,14 @@ from pathlib import Path
 from typing import Any
 
 from grader.sandbox import codec
-from grader.sandbox.protocol import FrameTimeout, PeerClosed, read_frame, write_frame
+from grader.sandbox.confine import EXIT_CONFINEMENT_FAILED
+from grader.sandbox.protocol import FrameTimeout, FrameTooLarge, PeerClosed, read_frame, write_frame
+from grader.sandbox.zygote import ZygoteError, shared_zygote, zygote_env
 
 DEFAULT_CALL_TIMEOUT = 5.0
 DEFAULT_IMPORT_TIMEOUT = 20.0
 DEFAULT_MEMORY_MB = 2048
 MAX_TIMEOUTS_PER_FUNCTION = 2
-
-# The worker bootstraps from the directory that holds this `grader` package, so
-# it runs the same grader code whether installed or run from a checkout; -I keeps
-# the student's environment variables and user site out.
-_BOOTSTRAP = (
-    "import sys; sys.path.insert(0, sys.argv[1]); "
-    "from grader.sandbox.worker import serve; serve(sys.argv[2:])"
-)
-
 
 @dataclass(frozen=True)
 class StudentError:
@@ -66,80 +61,116 @@ class Limits:
 
 
 class StudentModule:
-    """A proxy for the student's module living in a separate, limited process."""
+    """A proxy for the student's module living in a separate, confined process.
+
+    The worker is forked by this process's zygote (`grader.sandbox.zygote`),
+    never by the grader itself, and confines itself before importing a private
+    copy of the student's file (`grader.sandbox.confine`). `preload` names
+    modules the zygote imports once for every worker (e.g. sympy).
+    """
 
     def __init__(
-        self, path: Path, module_name: str, limits: Limits | None = None, *, fork: bool = True
+        self,
+        path: Path,
+        module_name: str,
+        limits: Limits | None = None,
+        *,
+        fork: bool = True,  # accepted for compatibility: every worker comes from the zygote now
+        preload: tuple[str, ...] | list[str] = (),
     ) -> None:
+        from grader.sandbox.layers import plan
+
         self.path = Path(path).resolve()
-        self.fork = fork
         self.module_name = module_name
         self.limits = limits or Limits()
-        self._proc: subprocess.Popen[bytes] | _ForkedProcess | None = None
+        self.plan = plan()
+        self.preload = tuple(preload)
+        self._proc: _Keeper | None = None
         self._req_w = self._resp_r = -1
         self._ready = False
         self._import_error: StudentError | None = None
-        self._tmp = tempfile.TemporaryDirectory(prefix="grade-worker-")
-        self._log = Path(self._tmp.name) / "output.log"
+        self._dirs = _PrivateDirs(self.path, self.plan.uid)
+        self._log = self._dirs.log
         self._timeouts: dict[str, int] = {}
         self._pending = False
+        self._starting: threading.Thread | None = None
+        self._start_error: BaseException | None = None
         self.start()
 
     # -- process management -------------------------------------------------
     def start(self) -> None:
-        """Spawn the worker; it imports the student file while we do other work.
+        """Ask the zygote for a confined worker; it imports the student file while we work.
 
-        When this process has already imported numpy (a batch worker, or a
-        restart after a time-out) the worker is forked from it, which saves the
-        ~0.1 s of a fresh interpreter importing numpy; otherwise a fresh
-        interpreter is started, importing in parallel with the grader.
+        The request runs on a thread: the zygote may still be importing numpy,
+        and the grader meanwhile imports pytest and the reference.
         """
         req_r, req_w = os.pipe()
         resp_r, resp_w = os.pipe()
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "OPENBLAS_NUM_THREADS": "1",
-            "OMP_NUM_THREADS": "1",
-            "MKL_NUM_THREADS": "1",
-            "PYTHONDONTWRITEBYTECODE": "1",
-            "HOME": self._tmp.name,
-            "MPLBACKEND": "Agg",
-        }
-        for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "LANG", "LC_ALL"):
-            if key in os.environ:
-                env[key] = os.environ[key]
-        worker_args = [
-            str(self.path),
-            self.module_name,
-            str(req_r),
-            str(resp_w),
-            str(self.limits.memory_mb * 1024 * 1024),
-            str(self._log),
-        ]
-        if self.fork and "numpy" in sys.modules:
-            self._proc = _fork_worker(worker_args, env, cwd=self.path.parent, keep=(req_r, resp_w))
-        else:
-            grader_parent = str(Path(__file__).resolve().parents[2])
-            self._proc = subprocess.Popen(
-                [sys.executable, "-I", "-c", _BOOTSTRAP, grader_parent, *worker_args],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                pass_fds=(req_r, resp_w),
-                cwd=str(self.path.parent),
-                env=env,
-                start_new_session=True,  # so a kill reaches anything the student spawned
-            )
-        os.close(req_r)
-        os.close(resp_w)
+        ctl_r, ctl_w = os.pipe()
+        status_r, status_w = os.pipe()
+        log_fd = os.open(self._log, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+        theirs = [req_r, resp_w, ctl_r, status_w, log_fd]
         self._req_w, self._resp_r = req_w, resp_r
+        self._proc = _Keeper(ctl_w, status_r)
         self._ready = False
+        self._start_error = None
+        spec = self._spec()
+
+        def spawn() -> None:
+            try:
+                for attempt in range(2):
+                    try:
+                        zygote = shared_zygote(self.preload)
+                        assert self._proc is not None
+                        self._proc.pid = zygote.spawn(spec, theirs)
+                        return
+                    except ZygoteError:
+                        if attempt:
+                            raise
+            except BaseException as exc:
+                self._start_error = exc
+            finally:
+                for fd in theirs:
+                    with contextlib.suppress(OSError):
+                        os.close(fd)
+
+        self._starting = threading.Thread(target=spawn, name="grade-spawn", daemon=True)
+        self._starting.start()
+
+    def _spec(self) -> dict[str, Any]:
+        plan = self.plan
+        home = str(self._dirs.work)
+        env = {**zygote_env(), "HOME": home, "TMPDIR": home}
+        return {
+            "path": str(self._dirs.source),
+            "module": self.module_name,
+            "srcdir": str(self._dirs.src),
+            "workdir": home,
+            "memory": self.limits.memory_mb * 1024 * 1024,
+            "fsize": OUTPUT_LIMIT_BYTES,
+            "nproc": MAX_PROCESSES if plan.uid is not None else 0,
+            "max_reply": codec.MAX_REPLY_BYTES,
+            "uid": plan.uid,
+            "drop_caps": plan.drop_caps,
+            "netns": plan.netns,
+            "landlock": plan.landlock_abi > 0,
+            "env": env,
+        }
+
+    def _wait_started(self) -> StudentError | None:
+        if self._starting is not None:
+            self._starting.join()
+            self._starting = None
+        if self._start_error is not None:
+            return StudentError(kind="crash", type="SandboxError",
+                                message=f"the sandbox could not start a worker: {self._start_error}")
+        return None
 
     def _kill(self) -> None:
         if self._proc is None:
             return
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self._proc.pid, signal.SIGKILL)
+        self._wait_started()
+        self._proc.kill()
         self._proc.wait()
         for fd in (self._req_w, self._resp_r):
             with contextlib.suppress(OSError):
@@ -148,7 +179,7 @@ class StudentModule:
 
     def close(self) -> None:
         self._kill()
-        self._tmp.cleanup()
+        self._dirs.cleanup()
 
     def __enter__(self) -> StudentModule:
         return self
@@ -169,10 +200,15 @@ class StudentModule:
     def _died(self, during: str) -> StudentError:
         assert self._proc is not None
         code = self._proc.wait()
-        if code < 0:
+        if code == -signal.SIGXFSZ:
+            why = (f"exceeded the output limit: it printed (or wrote to one file) more than "
+                   f"{OUTPUT_LIMIT_BYTES // 2**20} MB")
+        elif code < 0:
             why = f"was killed by signal {signal.Signals(-code).name}"
             if -code in (signal.SIGKILL, signal.SIGSEGV):
                 why += " (a crash, or the memory limit)"
+        elif code == EXIT_CONFINEMENT_FAILED:
+            why = "could not be confined by the sandbox (a grader problem: please report it)"
         else:
             why = f"exited with code {code} (sys.exit/os._exit?)"
         return StudentError(
@@ -189,6 +225,10 @@ class StudentModule:
             self.start()
         if self._ready:
             return None
+        error = self._wait_started()
+        if error is not None:
+            self._kill()
+            return error
         deadline = time.monotonic() + self.limits.import_timeout
         try:
             message = json.loads(read_frame(self._resp_r, deadline))
@@ -275,7 +315,7 @@ class StudentModule:
     def _collect(self, func: str, start: float, limit: float) -> CallOutcome:
         self._pending = False
         try:
-            raw = read_frame(self._resp_r, start + limit)
+            raw = read_frame(self._resp_r, start + limit, max_bytes=codec.MAX_REPLY_BYTES)
             reply = json.loads(raw)
         except FrameTimeout:
             self._kill()
@@ -293,6 +333,13 @@ class StudentModule:
             error = self._died(f"while running {func}()")
             self._kill()
             return CallOutcome(error=error, seconds=time.monotonic() - start)
+        except FrameTooLarge as exc:
+            self._kill()
+            return CallOutcome(
+                error=StudentError(kind="exception", type="ReplyTooLarge",
+                                   message=f"{func}() sent back too much data: {exc}"),
+                seconds=time.monotonic() - start,
+            )
         except ValueError as exc:  # malformed frame or JSON: the student wrote to our pipe
             self._kill()
             return CallOutcome(
@@ -348,50 +395,99 @@ class PendingCall:
         return self._outcome
 
 
-class _ForkedProcess:
-    """The parent's handle on a forked worker: the little of Popen the client uses."""
+class _Keeper:
+    """The grader's handle on a worker's keeper: end it, learn how the worker ended."""
 
-    def __init__(self, pid: int) -> None:
-        self.pid = pid
+    def __init__(self, ctl_w: int, status_r: int) -> None:
+        self.pid = -1
         self.returncode: int | None = None
+        self._ctl_w = ctl_w
+        self._status_r = status_r
+
+    def kill(self) -> None:
+        """Closing the control pipe makes the keeper kill the worker and all it started."""
+        if self._ctl_w >= 0:
+            with contextlib.suppress(OSError):
+                os.close(self._ctl_w)
+            self._ctl_w = -1
+
+    def _status(self, seconds: float) -> int | None:
+        ready, _, _ = select.select([self._status_r], [], [], seconds)
+        if not ready:
+            return None
+        try:
+            data = json.loads(os.read(self._status_r, 4096) or b"null")
+            return int(data["code"])
+        except (OSError, ValueError, TypeError, KeyError):
+            return -signal.SIGKILL
 
     def wait(self) -> int:
         if self.returncode is None:
-            _, status = os.waitpid(self.pid, 0)
-            self.returncode = os.waitstatus_to_exitcode(status)
+            code = self._status(2.0)  # it died on its own: the keeper reports at once
+            if code is None:  # still running (e.g. it closed its reply pipe): end it
+                self.kill()
+                code = self._status(60.0)
+            self.returncode = -signal.SIGKILL if code is None else code
+            self.kill()
+            with contextlib.suppress(OSError):
+                os.close(self._status_r)
         return self.returncode
 
 
-def _fork_worker(args: list[str], env: dict[str, str], *, cwd: Path, keep: tuple[int, ...]) -> _ForkedProcess:
-    """Fork a worker from this process (which has numpy loaded already) and serve."""
-    pid = os.fork()
-    if pid:
-        return _ForkedProcess(pid)
-    try:  # the child: never returns into the grader's code
-        os.setsid()  # its own process group, so a kill reaches anything it spawns
-        # Close every descriptor but the two pipes: the grader's other pipes (a batch
-        # pool's result queue, say) must be out of the student's reach.
-        max_fd = os.sysconf("SC_OPEN_MAX") if hasattr(os, "sysconf") else 4096
-        low = 3
-        for fd in sorted(keep):
-            os.closerange(low, fd)
-            low = fd + 1
-        os.closerange(low, max_fd)
-        devnull = os.open(os.devnull, os.O_RDWR)
-        for fd in (0, 1, 2):
-            os.dup2(devnull, fd)
-        if devnull > 2:
-            os.close(devnull)
-        os.chdir(cwd)
-        os.environ.clear()
-        os.environ.update(env)
-        for name in [m for m in sys.modules if m == "_student" or m.startswith("_grader_reference")]:
-            del sys.modules[name]
-        import numpy as np
+OUTPUT_LIMIT_BYTES = 32 * 1024 * 1024
+MAX_PROCESSES = 64
+_MAX_COPIED_FILE = 4 * 1024 * 1024
+_MAX_COPIED_FILES = 64
 
-        np.random.seed(None)  # a fork copies the global generator's state: reseed like a fresh process
-        from grader.sandbox.worker import serve
 
-        serve(args)
-    finally:
-        os._exit(0)
+class _PrivateDirs:
+    """A worker's private folder: a read-only copy of the submission, a writable work dir, the log.
+
+    The submission and the other .py files beside it (students may split their
+    work over files) are copied, never followed through symlinks; the
+    original folder stays out of the worker's reach.
+    """
+
+    def __init__(self, path: Path, uid: int | None) -> None:
+        self.root = Path(tempfile.mkdtemp(prefix="grade-worker-"))
+        os.chmod(self.root, 0o711)
+        self.src = self.root / "src"
+        self.work = self.root / "work"
+        self.log = self.root / "output.log"
+        self.src.mkdir(mode=0o755)
+        self.work.mkdir(mode=0o700)
+        if uid is not None:
+            os.chown(self.work, uid, uid)
+        self.source = self.src / path.name
+        self._copy(path, self.source)
+        with contextlib.suppress(OSError):
+            siblings = sorted(p for p in path.parent.iterdir() if p.suffix == ".py" and p.name != path.name)
+            for sibling in siblings[:_MAX_COPIED_FILES]:
+                with contextlib.suppress(OSError):
+                    self._copy(sibling, self.src / sibling.name)
+
+    @staticmethod
+    def _copy(source: Path, target: Path) -> None:
+        fd = os.open(source, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK)
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode) or info.st_size > _MAX_COPIED_FILE:
+                raise OSError(f"{source} is not a regular file of at most {_MAX_COPIED_FILE} bytes")
+            data = os.read(fd, _MAX_COPIED_FILE + 1)
+        finally:
+            os.close(fd)
+        out = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+        try:
+            os.write(out, data)
+        finally:
+            os.close(out)
+
+    def cleanup(self) -> None:
+        try:
+            shutil.rmtree(self.root)
+        except OSError:  # student code may have made its folders unreadable: open them up first
+            for folder, dirs, _ in os.walk(self.root):
+                for name in dirs:
+                    with contextlib.suppress(OSError):
+                        os.chmod(os.path.join(folder, name), 0o700)
+            shutil.rmtree(self.root, ignore_errors=True)

@@ -18,7 +18,8 @@ from typing import Any
 
 # Only plain numeric and boolean dtypes may cross the boundary.
 _ALLOWED_KINDS = frozenset("biufc")
-MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+MAX_MESSAGE_BYTES = 64 * 1024 * 1024  # a request from the grader
+MAX_REPLY_BYTES = 16 * 1024 * 1024  # a reply from student code, once encoded
 _MAX_REPR = 200
 
 

@@ -37,14 +37,29 @@ class Layers:
 
     @property
     def level(self) -> str:
-        """"full" when every layer is active, "none" without filesystem confinement, else "partial"."""
+        """"full" when every layer is active and memory is bounded for all processes together,
+        "none" without filesystem confinement, else "partial"."""
         if self.filesystem is None:
             return "none"
         values = (self.filesystem, self.network, self.processes, self.cleanup, self.memory)
-        return "full" if all(values) else "partial"
+        together = bool(self.memory) and not str(self.memory).startswith("rlimits")
+        return "full" if all(values) and together else "partial"
 
     def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "level": self.level}
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the sandbox will actually do on this machine (the mechanics behind `Layers`)."""
+
+    landlock_abi: int = 0  # 0: no Landlock
+    uid: int | None = None  # run workers as this uid (the grader is root)
+    drop_caps: bool = False  # root grader, but `uid` could not read the interpreter: uid 0, no capabilities
+    netns: bool = False  # a new network namespace per worker
+    why_no_uid: str = ""
+    why_no_landlock: str = ""
+    why_no_netns: str = ""
 
 
 def forced() -> str | None:
@@ -53,7 +68,131 @@ def forced() -> str | None:
     return value or None
 
 
+NOBODY = 65534
+
+
+def _readable_by_others(path: str) -> str | None:
+    """The first directory on the way to `path` that other users cannot enter, or None."""
+    import stat
+
+    current = os.path.realpath(path)
+    parts = []
+    while True:
+        parts.append(current)
+        parent = os.path.dirname(current)
+        if parent == current:
+            break
+        current = parent
+    for part in reversed(parts):
+        try:
+            mode = os.stat(part).st_mode
+        except OSError:
+            return part
+        if stat.S_ISDIR(mode) and not mode & stat.S_IXOTH:
+            return part
+    return None
+
+
+def _netns_works() -> bool:
+    """Can this (root) process give a child its own network namespace? Tried in a child."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            os._exit(0 if libc.unshare(0x40000000) == 0 else 1)
+        finally:
+            os._exit(1)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status) == 0
+
+
+@cache
+def plan() -> Plan:
+    """Probe this machine once per process: Landlock's ABI, root, namespaces."""
+    import sys
+
+    from grader.sandbox import landlock
+
+    force = forced()
+    if force not in (None, "landlock", "none"):
+        force = "none"  # an unknown restriction: use the least, and say so (level "none")
+    abi = landlock.abi_version() if force != "none" else 0
+    why_ll = "" if abi else ("disabled by GRADE_SANDBOX_LAYERS" if force == "none"
+                             else "the kernel has no Landlock (Linux ≥ 5.13 with landlock in lsm=)")
+    uid: int | None = None
+    drop_caps = False
+    why_uid = ""
+    if force == "none":
+        why_uid = "disabled by GRADE_SANDBOX_LAYERS"
+    elif os.geteuid() != 0:
+        why_uid = "the grader does not run as root (workers keep its uid)"
+    else:
+        blocked = next(filter(None, (_readable_by_others(p) for p in
+                                     {sys.executable, sys.prefix, sys.base_prefix, *sys.path} if p)), None)
+        if blocked is None:
+            uid = NOBODY
+        else:
+            drop_caps = True
+            why_uid = f"uid {NOBODY} cannot read the interpreter ({blocked} is closed to other users)"
+    netns = False
+    why_net = ""
+    if force is not None:
+        why_net = "disabled by GRADE_SANDBOX_LAYERS"
+    elif os.geteuid() != 0:
+        why_net = "needs root (unprivileged user namespaces are not used yet)"
+    else:
+        netns = _netns_works()
+        why_net = "" if netns else "unshare(CLONE_NEWNET) failed"
+    return Plan(abi, uid, drop_caps, netns, why_uid, why_ll, why_net)
+
+
 @cache
 def detect() -> Layers:
-    """Probe this machine once per process (the sandbox owner fills this in)."""
-    return Layers(memory="rlimits (per process)")
+    """Which mechanism provides each protection on this machine (cached per process)."""
+    p = plan()
+    abi = p.landlock_abi
+    filesystem = f"landlock (ABI {abi})" if abi else None
+    if p.netns:
+        network = "network namespace"
+    elif abi >= 4:
+        network = f"landlock TCP bind/connect (ABI {abi}); UDP not covered"
+    else:
+        network = None
+    procs = []
+    if abi >= 6:
+        procs.append(f"landlock signal scope and ptrace (ABI {abi})")
+    elif abi:
+        procs.append(f"landlock ptrace (ABI {abi}; signals not scoped)")
+    if p.uid is not None:
+        procs.append(f"uid {p.uid}")
+    elif p.drop_caps:
+        procs.append("no capabilities")
+    processes = ", ".join(procs) or None
+    if p.uid is not None:
+        memory = "rlimits (address space per process; at most 64 processes)"
+    else:
+        memory = "rlimits (address space per process; process count not bounded)"
+    if p.uid is not None:
+        uid = f"uid {p.uid} (nobody)"
+    elif p.drop_caps:
+        uid = "uid 0 without capabilities"
+    else:
+        uid = None
+    return Layers(filesystem=filesystem, network=network, processes=processes,
+                  cleanup="subreaper (every descendant killed)", memory=memory, uid=uid)
+
+
+def reasons() -> dict[str, str]:
+    """Why a layer is missing or weaker (for `grade doctor`)."""
+    p = plan()
+    out = {}
+    if p.why_no_landlock:
+        out["filesystem"] = p.why_no_landlock
+    if p.why_no_netns:
+        out["network"] = p.why_no_netns
+    if p.why_no_uid:
+        out["uid"] = p.why_no_uid
+    out["memory"] = "cgroup v2 limits are not used yet: each process is limited on its own"
+    return out

@@ -47,9 +47,18 @@ def _read_exact(fd: int, n: int, deadline: float | None) -> bytes:
     return b"".join(chunks)
 
 
-def read_frame(fd: int, deadline: float | None = None) -> bytes:
+class FrameTooLarge(ValueError):
+    """The peer announced a frame over the cap (nothing of it is read)."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(f"a message of {size / 2**20:.1f} MB exceeds the {limit / 2**20:g} MB limit")
+        self.size = size
+        self.limit = limit
+
+
+def read_frame(fd: int, deadline: float | None = None, *, max_bytes: int = MAX_MESSAGE_BYTES) -> bytes:
     """Read one frame; raise FrameTimeout past `deadline` (a time.monotonic() value)."""
     (size,) = _HEADER.unpack(_read_exact(fd, _HEADER.size, deadline))
-    if size > MAX_MESSAGE_BYTES:
-        raise ValueError(f"frame of {size} bytes exceeds the limit")
+    if size > max_bytes:
+        raise FrameTooLarge(size, max_bytes)
     return _read_exact(fd, size, deadline)

@@ -2,9 +2,8 @@
 
 Runs untrusted code, so it holds nothing the verdict depends on: it only
 returns values (in the safe codec format) and the grader, in another process,
-decides what they are worth. Started by `grader.sandbox.client`.
-
-argv: student_file module_name request_fd response_fd memory_bytes log_file
+decides what they are worth. Forked by the zygote (`grader.sandbox.zygote_server`)
+and confined (`grader.sandbox.confine`) before `serve_fds` imports the student.
 """
 
 from __future__ import annotations
@@ -16,14 +15,6 @@ import os
 import sys
 import traceback
 from typing import Any
-
-
-def _limit_resources(memory_bytes: int) -> None:
-    import resource
-
-    if memory_bytes > 0:
-        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
 def _error_payload(exc: BaseException) -> dict[str, Any]:
@@ -38,7 +29,7 @@ def _error_payload(exc: BaseException) -> dict[str, Any]:
 
 
 _KEEP = ("grader", "grader.sandbox", "grader.sandbox.codec", "grader.sandbox.callables",
-         "grader.sandbox.protocol", "grader.sandbox.worker")
+         "grader.sandbox.protocol", "grader.sandbox.worker", "grader.datasets")
 
 
 # The generated data sets are course material, not answers: students may use them.
@@ -77,35 +68,34 @@ def _import_student(path: str, module_name: str) -> Any:
     return module
 
 
-def serve(argv: list[str]) -> None:
-    path, module_name, req_fd, resp_fd, memory, log_file = argv
-    req, resp = int(req_fd), int(resp_fd)
-
-    # Student output must never reach the grader's stdout (e.g. a fake results.json).
-    log_fd = os.open(log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    os.dup2(log_fd, 1)
-    os.dup2(log_fd, 2)
-    os.close(log_fd)
-    # Fresh text streams on fds 1 and 2 (a forked worker inherits the grader's,
-    # which may be pytest's capture objects).
+def serve_fds(path: str, module_name: str, req: int, resp: int, max_reply: int = 0) -> None:
+    """Import the student's module and answer calls on the two pipes (stdio already set up)."""
+    # Fresh text streams on fds 1 and 2, which now point at the output log.
     sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115
     sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
     from grader.sandbox import codec
     from grader.sandbox.protocol import PeerClosed, read_frame, write_frame
+
+    limit = max_reply or codec.MAX_REPLY_BYTES
 
     def send(message: dict[str, Any]) -> None:
         try:
             payload = json.dumps(message, allow_nan=False).encode()
         except (TypeError, ValueError) as exc:
             payload = json.dumps({"ok": False, "error": _error_payload(exc)}).encode()
+        if len(payload) > limit:
+            payload = json.dumps({"ok": False, "error": {
+                "type": "ReplyTooLarge",
+                "message": f"the value returned is {len(payload) / 2**20:.1f} MB once encoded; "
+                           f"the limit is {limit / 2**20:g} MB",
+                "traceback": "",
+            }}).encode()
         write_frame(resp, payload)
 
     from grader.sandbox import callables  # noqa: F401  (needed before imports are closed)
 
     _close_grader_imports()
-    _limit_resources(int(memory))
     try:
         module = _import_student(path, module_name)
     except BaseException as exc:  # SystemExit and KeyboardInterrupt included
@@ -115,7 +105,7 @@ def serve(argv: list[str]) -> None:
 
     while True:
         try:
-            request = json.loads(read_frame(req))
+            request = json.loads(read_frame(req, max_bytes=codec.MAX_MESSAGE_BYTES))
         except PeerClosed:
             return
         func_name = request["func"]
@@ -143,7 +133,3 @@ def serve(argv: list[str]) -> None:
         except BaseException as exc:
             reply = {"ok": False, "error": _error_payload(exc)}
         send(reply)
-
-
-if __name__ == "__main__":
-    serve(sys.argv[1:])

@@ -1,0 +1,170 @@
+"""Confining a freshly forked worker before it imports the student's file.
+
+In order: standard streams to the output log (never the grader's terminal),
+every other inherited descriptor closed, resource limits, a network namespace
+(when allowed), a separate uid (or, when that uid could not read the
+interpreter, uid 0 stripped of every capability), the parent-death signal,
+no-new-privileges and non-dumpable, then Landlock: read the interpreter and
+libraries, read the private copy of the submission, write only the private
+work folder, no TCP, no signals or abstract sockets outside the sandbox.
+Any failure ends the worker with a message instead of running unconfined.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import platform
+import resource
+import signal
+import sys
+from typing import Any
+
+PR_SET_PDEATHSIG = 1
+PR_SET_DUMPABLE = 4
+PR_CAPBSET_DROP = 24
+PR_SET_NO_NEW_PRIVS = 38
+CLONE_NEWNET = 0x40000000
+_CAPSET = {"x86_64": 126, "aarch64": 91, "arm64": 91}
+EXIT_CONFINEMENT_FAILED = 71
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+class ConfinementError(OSError):
+    pass
+
+
+def prctl(option: int, arg: int = 0) -> None:
+    if _libc.prctl(option, ctypes.c_ulong(arg), ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0)) != 0:
+        err = ctypes.get_errno()
+        raise ConfinementError(err, f"prctl({option}): {os.strerror(err)}")
+
+
+def unshare(flags: int) -> None:
+    if _libc.unshare(ctypes.c_int(flags)) != 0:
+        err = ctypes.get_errno()
+        raise ConfinementError(err, f"unshare: {os.strerror(err)}")
+
+
+def drop_capabilities() -> None:
+    """Empty the bounding, effective, permitted and inheritable sets (uid 0 keeps no power)."""
+    try:
+        with open("/proc/sys/kernel/cap_last_cap") as fh:
+            last = int(fh.read())
+    except OSError:
+        last = 63
+    for cap in range(last + 1):
+        prctl(PR_CAPBSET_DROP, cap)
+
+    class Header(ctypes.Structure):
+        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+    class Data(ctypes.Structure):
+        _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
+                    ("inheritable", ctypes.c_uint32)]
+
+    header = Header(0x20080522, 0)
+    data = (Data * 2)()
+    number = _CAPSET.get(platform.machine())
+    if number is None or _libc.syscall(ctypes.c_long(number), ctypes.byref(header), data) != 0:
+        raise ConfinementError(ctypes.get_errno(), "capset failed")
+
+
+def _close_other_fds(keep: set[int]) -> None:
+    for name in os.listdir("/proc/self/fd"):
+        fd = int(name)
+        if fd > 2 and fd not in keep:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
+def _set_limits(spec: dict[str, Any]) -> None:
+    memory = int(spec.get("memory", 0))
+    if memory > 0:
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    fsize = int(spec.get("fsize", 0))
+    if fsize > 0:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
+    nproc = int(spec.get("nproc", 0))
+    if nproc > 0:
+        resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
+    nofile = 256
+    resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
+
+
+def _landlock(spec: dict[str, Any], rules: list[tuple[int, int]], abi: int) -> None:
+    from grader.sandbox import landlock as ll
+    from grader.sandbox import policy
+
+    own: list[tuple[int, int]] = []
+    for path, access in ((spec["srcdir"], ll.READ), (spec["workdir"], policy.WORK_RIGHTS),
+                         (f"/proc/{os.getpid()}", ll.READ)):
+        rule = ll.open_rule(path, access)
+        if rule is None:
+            raise ConfinementError(2, f"cannot open {path} for the sandbox")
+        own.append(rule)
+    try:
+        ll.restrict([*rules, *own], abi=abi)
+    finally:
+        for fd, _ in own:
+            os.close(fd)
+
+
+def enter_worker(spec: dict[str, Any], req: int, resp: int, log_fd: int,
+                 rules: list[tuple[int, int]], abi: int, keeper: int) -> None:
+    """Confine this process, then serve the student's module (never returns)."""
+    devnull = os.open(os.devnull, os.O_RDWR)
+    os.dup2(devnull, 0)
+    os.dup2(log_fd, 1)
+    os.dup2(log_fd, 2)
+    for fd in {devnull, log_fd}:
+        if fd > 2:
+            os.close(fd)
+    try:
+        _close_other_fds({req, resp, *(fd for fd, _ in rules)})
+        _set_limits(spec)
+        if spec.get("netns"):
+            unshare(CLONE_NEWNET)
+        uid = spec.get("uid")
+        if uid is not None:
+            os.setgroups([])
+            os.setresgid(int(uid), int(uid), int(uid))
+            os.setresuid(int(uid), int(uid), int(uid))
+        elif spec.get("drop_caps"):
+            drop_capabilities()
+        # After any change of credentials, which clears it.
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != keeper:
+            os._exit(EXIT_CONFINEMENT_FAILED)
+        prctl(PR_SET_NO_NEW_PRIVS, 1)
+        prctl(PR_SET_DUMPABLE, 0)
+        os.chdir(spec["workdir"])
+        os.environ.clear()
+        os.environ.update({str(k): str(v) for k, v in dict(spec.get("env", {})).items()})
+        if spec.get("landlock"):
+            _landlock(spec, rules, abi)
+    except OSError as exc:
+        os.write(2, f"sandbox: could not confine the worker: {exc}\n".encode())
+        os._exit(EXIT_CONFINEMENT_FAILED)
+    for fd, _ in rules:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    # Python ignores SIGXFSZ; the default action ends the worker at the output cap,
+    # which the grader reports as "output limit exceeded".
+    signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
+    _reseed()
+    from grader.sandbox.worker import serve_fds
+
+    serve_fds(spec["path"], spec["module"], req, resp, int(spec.get("max_reply", 0)))
+    os._exit(0)
+
+
+def _reseed() -> None:
+    """A fork copies the generators' state: reseed like a fresh process would."""
+    if "numpy" in sys.modules:
+        sys.modules["numpy"].random.seed(None)
+    if "random" in sys.modules:
+        sys.modules["random"].seed()

@@ -1,0 +1,180 @@
+"""The zygote process: forks one keeper and one confined worker per request.
+
+Runs in a fresh interpreter started by `grader.sandbox.zygote`; imports numpy,
+the requested preloads, the course data sets and the worker bootstrap, and
+nothing that knows an answer. For each "spawn" request it forks a *keeper*
+(a subreaper, so every process the student starts stays its descendant), and
+the keeper forks the *worker*, which confines itself (`grader.sandbox.confine`)
+and serves calls. When the worker dies, or the grader closes the keeper's
+control pipe (a time-out, the end of grading, or the grader itself dying), the
+keeper kills every remaining descendant, `setsid` daemons included, reports
+the worker's exit status on its status pipe and exits.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import json
+import os
+import select
+import signal
+import socket
+from typing import Any
+
+MAX_CONTROL_BYTES = 1 << 16
+_PR_SET_CHILD_SUBREAPER = 36
+
+
+def _prctl(option: int, arg: int) -> int:
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    return int(libc.prctl(option, ctypes.c_ulong(arg), 0, 0, 0))
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as fh:
+            return [int(p) for p in fh.read().split()]
+    except OSError:
+        pass
+    kids = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as fh:
+                fields = fh.read().rpartition(b")")[2].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            kids.append(int(name))
+    return kids
+
+
+def kill_descendants() -> None:
+    """SIGKILL and reap every descendant of this (subreaper) process until none is left."""
+    me = os.getpid()
+    while True:
+        for pid in _children(me):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+        try:
+            os.waitpid(-1, 0)
+        except ChildProcessError:
+            return
+        except InterruptedError:
+            continue
+
+
+def _keeper(spec: dict[str, Any], fds: list[int], rules: list[tuple[int, int]], abi: int) -> None:
+    """In the keeper: fork the worker, watch it and the grader's pipe, clean up, report."""
+    req_r, resp_w, ctl_r, status_w, log_fd = fds
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    os.setsid()
+    _prctl(_PR_SET_CHILD_SUBREAPER, 1)
+    keeper = os.getpid()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(ctl_r)
+            os.close(status_w)
+            from grader.sandbox.confine import enter_worker
+
+            enter_worker(spec, req_r, resp_w, log_fd, rules, abi, keeper)
+        finally:
+            os._exit(70)
+    for fd in (req_r, resp_w, log_fd):
+        os.close(fd)
+    for fd, _ in rules:
+        os.close(fd)
+    pidfd = os.pidfd_open(pid)
+    while True:
+        try:
+            ready, _, _ = select.select([ctl_r, pidfd], [], [])
+        except InterruptedError:
+            continue
+        break
+    if ctl_r in ready:  # the grader ended the worker (or died)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    _, status = os.waitpid(pid, 0)
+    code = os.waitstatus_to_exitcode(status)
+    kill_descendants()
+    with contextlib.suppress(OSError):
+        os.write(status_w, json.dumps({"code": code}).encode())
+
+
+def serve(fd: int, preload: list[str]) -> None:
+    sock = socket.socket(fileno=fd)
+    _SOCKET_FD.append(fd)
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # keepers are reaped by the kernel
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    import numpy  # noqa: F401  (the point of a zygote: workers start with numpy loaded)
+
+    for name in preload:
+        importlib.import_module(name)
+    import grader.datasets  # noqa: F401  (course material, importable by students)
+    from grader.sandbox import callables, codec, confine, policy, protocol, worker  # noqa: F401
+    from grader.sandbox import landlock as ll
+
+    abi = ll.abi_version()
+    rules = policy.open_rules(policy.static_rules()) if abi else []
+    sock.sendall(json.dumps({"ready": True, "abi": abi, "pid": os.getpid(), "rules": len(rules)}).encode())
+    while True:
+        try:
+            data, fds, flags, _ = socket.recv_fds(sock, MAX_CONTROL_BYTES, 8)
+        except InterruptedError:
+            continue
+        except OSError:
+            return
+        if not data:
+            return
+        if flags & (socket.MSG_TRUNC | socket.MSG_CTRUNC):
+            for extra in fds:
+                os.close(extra)
+            sock.sendall(b'{"ok": false, "error": "truncated request"}')
+            continue
+        try:
+            request = json.loads(data)
+            reply = _handle(request, fds, rules, abi)
+        except Exception as exc:  # a malformed request: refuse it, keep serving
+            for extra in fds:
+                with contextlib.suppress(OSError):
+                    os.close(extra)
+            reply = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+        sock.sendall(json.dumps(reply).encode())
+
+
+def _handle(request: dict[str, Any], fds: list[int], rules: list[tuple[int, int]], abi: int) -> dict[str, Any]:
+    op = request.get("op")
+    if op == "preload":
+        from grader.sandbox.zygote import check_modules
+
+        for name in check_modules(list(request.get("modules", []))):
+            importlib.import_module(name)
+        return {"ok": True}
+    if op != "spawn":
+        raise ValueError(f"unknown operation {op!r}")
+    if len(fds) != 5:
+        raise ValueError("spawn needs 5 descriptors")
+    pid = os.fork()
+    if pid == 0:
+        try:
+            _close_socket()
+            _keeper(request, fds, rules, abi)
+        finally:
+            os._exit(0)
+    for extra in fds:
+        os.close(extra)
+    return {"ok": True, "pid": pid}
+
+
+_SOCKET_FD: list[int] = []
+
+
+def _close_socket() -> None:
+    for fd in _SOCKET_FD:
+        with contextlib.suppress(OSError):
+            os.close(fd)
