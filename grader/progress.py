@@ -11,13 +11,17 @@ Schema (one file, `.grade/progress.sqlite3` in the workspace):
 Every write is a short transaction in WAL mode with a busy timeout, so two
 `grade` processes writing at once both succeed instead of failing "database is
 locked"; creating the database (and switching it to WAL) is serialised by a
-lock file beside it, `progress.sqlite3.lock`.
+lock file beside it, `progress.sqlite3.lock`. Graded code never reaches this
+file: the sandbox's Landlock rules deny the whole workspace.
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
+import os
 import sqlite3
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -72,16 +76,73 @@ class QuizRecord:
     created: str
 
 
+class _Foreign(Exception):
+    pass
+
+
+def _corrupt(exc: sqlite3.DatabaseError) -> bool:
+    """A file that is not a database, or a damaged one (not a lock or permission problem)."""
+    text = str(exc).lower()
+    return any(m in text for m in ("not a database", "malformed", "file is encrypted", "unsupported file format"))
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+_COLUMNS = {
+    "attempts": {"exercise", "score", "max_score", "seed", "file_sha", "created"},
+    "hints": {"exercise", "shown"},
+    "quiz": {"topic", "kind", "question", "score", "max_score", "seed", "created"},
+}
+
+
+class ProgressWriteError(OSError):
+    """The attempt (or hint, or quiz answer) could not be written: read-only workspace, full disk, ..."""
+
+
+def _foreign(conn: sqlite3.Connection) -> str | None:
+    """Why this database is not ours (missing tables or columns), or None."""
+    for table, columns in _COLUMNS.items():
+        have = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+        if have and not columns <= have:
+            return f"its table {table!r} lacks {', '.join(sorted(columns - have))}"
+    return None
+
+
+def _notice(message: str) -> None:
+    sys.stderr.write(message + "\n")
+    sys.stderr.flush()
+
+
 class ProgressStore:
-    """Reads and writes one workspace's progress database."""
+    """Reads and writes one workspace's progress database.
+
+    A corrupt file, or one that is not this tool's (another program's
+    database under the same name), is moved aside with a message and a fresh
+    store is created; reading never needs write access, so `grade list` and
+    `grade progress` work on a read-only workspace.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._ready = False
+
+    def _move_aside(self, why: str) -> None:
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        target = self.path.with_name(f"{self.path.name}.broken-{stamp}")
+        try:
+            os.replace(self.path, target)
+            for suffix in ("-wal", "-shm"):
+                side = self.path.with_name(self.path.name + suffix)
+                if side.exists():
+                    os.replace(side, target.with_name(target.name + suffix))
+        except OSError as exc:
+            _notice(f"grade: the progress database {self.path} is unusable ({why}) and could not be "
+                    f"moved aside ({exc.strerror or exc}); progress is not shown or recorded.")
+            raise ProgressWriteError(f"unusable progress database: {why}") from exc
+        _notice(f"grade: the progress database was unusable ({why}); moved it to {target.name} "
+                f"and started a fresh one.")
 
     def _ensure_schema(self) -> None:
         """Create the tables and switch to WAL once, one process or thread at a time.
@@ -92,35 +153,93 @@ class ProgressStore:
         """
         if self._ready:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path.with_name(self.path.name + ".lock"), "a") as lock:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            lock = open(self.path.with_name(self.path.name + ".lock"), "a")  # noqa: SIM115
+        except OSError as exc:
+            raise ProgressWriteError(exc.errno, exc.strerror or str(exc), str(exc.filename or "")) from exc
+        with lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
-            try:
-                conn.execute("PRAGMA busy_timeout = 30000")
-                if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                    conn.execute("PRAGMA journal_mode = WAL")
-                conn.executescript(_SCHEMA)
-            finally:
-                conn.close()
+            for attempt in range(2):
+                try:
+                    self._create()
+                    break
+                except sqlite3.DatabaseError as exc:
+                    if attempt or not _corrupt(exc):
+                        raise ProgressWriteError(str(exc)) from exc
+                    self._move_aside(str(exc))
+                except _Foreign as exc:
+                    if attempt:
+                        raise ProgressWriteError(str(exc)) from exc
+                    self._move_aside(str(exc))
         self._ready = True
+
+    def _create(self) -> None:
+        conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+        try:
+            conn.execute("PRAGMA busy_timeout = 30000")
+            why = _foreign(conn)
+            if why:
+                raise _Foreign(why)
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+            conn.executescript(_SCHEMA)
+        finally:
+            conn.close()
+
+    def _reader(self) -> sqlite3.Connection:
+        """A read-only connection; an empty in-memory store when there is nothing usable."""
+        empty = sqlite3.connect(":memory:")
+        empty.executescript(_SCHEMA)
+        if not self.path.exists():
+            # Reading must not create the database (e.g. `grade list` in a fresh workspace).
+            return empty
+        uri = self.path.resolve().as_uri()
+        for query in ("?mode=ro", "?immutable=1"):  # immutable: a WAL file in a read-only folder
+            try:
+                conn = sqlite3.connect(uri + query, uri=True, timeout=30.0)
+                conn.execute("PRAGMA busy_timeout = 30000")
+                why = _foreign(conn)
+                if why is None:
+                    for table in _COLUMNS:
+                        conn.execute(f"SELECT 1 FROM {table} LIMIT 1")
+                    empty.close()
+                    return conn
+                conn.close()
+                error = why
+            except sqlite3.DatabaseError as exc:
+                error = str(exc)
+                if not _corrupt(exc):
+                    continue
+            with contextlib.suppress(ProgressWriteError):  # unusable: move it aside if we can
+                self._move_aside(error)
+            return empty
+        return empty
 
     @contextmanager
     def _connect(self, *, write: bool) -> Iterator[sqlite3.Connection]:
-        if not write and not self.path.exists():
-            # Reading must not create the database (e.g. `grade list` in a fresh workspace).
-            conn = sqlite3.connect(":memory:")
-            conn.executescript(_SCHEMA)
+        if not write:
+            conn = self._reader()
         else:
             self._ensure_schema()
-            conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
-            conn.execute("PRAGMA busy_timeout = 30000")
+            try:
+                conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+                conn.execute("PRAGMA busy_timeout = 30000")
+            except sqlite3.Error as exc:
+                raise ProgressWriteError(str(exc)) from exc
         try:
             if write:
                 conn.execute("BEGIN IMMEDIATE")
             yield conn
             if write:
                 conn.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            if write and conn.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+            if write:
+                raise ProgressWriteError(str(exc)) from exc
+            raise
         except BaseException:
             if write and conn.in_transaction:
                 conn.execute("ROLLBACK")

@@ -94,6 +94,14 @@ def results_json(results: list[ExerciseResult]) -> dict[str, Any]:
                     "max_score": r.max_score,
                 }
                 for r in results
-            ]
+            ],
+            # Which confinement layers the student's code ran under (see `grade doctor`).
+            "sandbox": _sandbox_layers(),
         },
     }
+
+
+def _sandbox_layers() -> dict[str, Any]:
+    from grader.sandbox.layers import detect
+
+    return detect().as_dict()

@@ -54,6 +54,7 @@ def _limits(timeout: float | None, memory_mb: int | None) -> Any:
 
 
 def grade_one(workspace: Workspace, exercise: Exercise, *, seed: int, limits: Any, record: bool) -> Any:
+    """Grade one exercise; with `record`, also record the attempt (see `record_attempt`)."""
     from grader.runner import grade_file
 
     path = workspace.exercise_path(exercise)
@@ -61,12 +62,60 @@ def grade_one(workspace: Workspace, exercise: Exercise, *, seed: int, limits: An
         raise click.UsageError(
             f"{path} does not exist. Restore the stub with `grade reset {exercise.name}`."
         )
+    sha = file_sha(path)  # of the file graded, before the report is read and the file edited again
     result = grade_file(exercise, path, seed=seed, limits=limits)
+    result.file_sha = sha  # type: ignore[attr-defined]
     if record:
-        ProgressStore(workspace.progress_db).record_attempt(
-            exercise.number, result.score, result.max_score, seed=seed, file_sha=file_sha(path)
-        )
+        record_attempt(workspace, exercise, result)
     return result
+
+
+def record_attempt(workspace: Workspace, exercise: Exercise, result: Any) -> bool:
+    """Record an attempt after its report is printed; on failure say so in one line (stderr)."""
+    from grader.progress import ProgressWriteError
+
+    try:
+        ProgressStore(workspace.progress_db).record_attempt(
+            exercise.number, result.score, result.max_score, seed=result.seed,
+            file_sha=getattr(result, "file_sha", None),
+        )
+    except (ProgressWriteError, OSError) as exc:  # ProgressWriteError is an OSError too
+        reason = exc.strerror or str(exc)
+        click.echo(f"attempt not recorded: {reason}", err=True)
+        return False
+    return True
+
+
+_WARNED_FILE = "sandbox-warning-shown"
+
+
+def warn_if_unconfined(workspace: Workspace) -> None:
+    """One line on stderr when graded code runs without filesystem confinement, once per workspace."""
+    from grader.sandbox.layers import detect, reasons
+
+    if detect().filesystem is not None:
+        return
+    marker = workspace.state_dir / _WARNED_FILE
+    if marker.exists():
+        return
+    why = reasons().get("filesystem", "no Landlock")
+    click.echo(f"warning: your code runs without file-system confinement here ({why}); "
+               "fine for self-study, see `grade doctor`.", err=True)
+    try:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.write_text(why + "\n")
+    except OSError:
+        pass  # a read-only workspace: warned once per run instead
+
+
+def _terminate_cleanly() -> None:
+    """SIGTERM ends grading like Ctrl-C does: workers are ended and temp folders removed."""
+    import signal
+
+    def handler(signum: int, _frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, handler)
 
 
 def exercise_command(exercise: Exercise) -> click.Command:
@@ -80,14 +129,18 @@ def exercise_command(exercise: Exercise) -> click.Command:
         from grader.commands.report import render
 
         workspace = workspace_from(path)
+        _terminate_cleanly()
+        warn_if_unconfined(workspace)
         seed = new_seed() if seed is None else seed
-        result = grade_one(workspace, exercise, seed=seed, limits=_limits(timeout, memory_mb),
-                           record=not no_record)
+        result = grade_one(workspace, exercise, seed=seed, limits=_limits(timeout, memory_mb), record=False)
         if as_json:
             click.echo(json.dumps(result.to_gradescope(), indent=2))
         else:
             label = str(workspace.exercise_path(exercise).relative_to(workspace.root))
             console.echo(render(result, file_label=label, verbose=verbose))
+        sys.stdout.flush()  # the report first: recording may fail (read-only workspace, full disk)
+        if not no_record:
+            record_attempt(workspace, exercise, result)
         finish(EXIT_PASSED if result.passed else EXIT_FAILED)
 
     return command
@@ -102,6 +155,8 @@ def grade_all(path: Path | None, as_json: bool, seed: int | None, timeout: float
     from grader.results import results_json
 
     workspace = workspace_from(path)
+    _terminate_cleanly()
+    warn_if_unconfined(workspace)
     seed = new_seed() if seed is None else seed
     limits = _limits(timeout, memory_mb)
     results = []
@@ -110,7 +165,7 @@ def grade_all(path: Path | None, as_json: bool, seed: int | None, timeout: float
                            item_show_func=lambda e: e.name if e else "",
                            hidden=console.progress_hidden()) as bar:
         for exercise in bar:
-            results.append(grade_one(workspace, exercise, seed=seed, limits=limits, record=not no_record))
+            results.append(grade_one(workspace, exercise, seed=seed, limits=limits, record=False))
     if as_json:
         click.echo(json.dumps(results_json(results), indent=2))
     else:
@@ -127,4 +182,9 @@ def grade_all(path: Path | None, as_json: bool, seed: int | None, timeout: float
         total = f"{sum(r.score for r in results):g}/{sum(r.max_score for r in results):g}"
         console.echo(console.bold(f"{'total':<{width + 12}} {total:>9}"))
         console.echo(console.dim(f"seed {seed}; details: grade exerciseN --seed {seed}"))
+    sys.stdout.flush()
+    if not no_record:
+        for result, exercise in zip(results, exercises, strict=True):
+            if not record_attempt(workspace, exercise, result):
+                break  # one line is enough: the others would fail the same way
     finish(EXIT_PASSED if all(r.passed for r in results) else EXIT_FAILED)

@@ -130,7 +130,8 @@ def plan() -> Plan:
         why_uid = "the grader does not run as root (workers keep its uid)"
     else:
         blocked = next(filter(None, (_readable_by_others(p) for p in
-                                     {sys.executable, sys.prefix, sys.base_prefix, *sys.path} if p)), None)
+                                     {sys.executable, sys.prefix, sys.base_prefix, *sys.path}
+                                     if p and os.path.exists(p))), None)
         if blocked is None:
             uid = NOBODY
         else:
@@ -191,7 +192,7 @@ def reasons() -> dict[str, str]:
     if p.why_no_landlock:
         out["filesystem"] = p.why_no_landlock
     if p.why_no_netns:
-        out["network"] = p.why_no_netns
+        out["network"] = f"no network namespace: {p.why_no_netns}"
     if p.why_no_uid:
         out["uid"] = p.why_no_uid
     out["memory"] = "cgroup v2 limits are not used yet: each process is limited on its own"
