@@ -174,4 +174,13 @@ def _run_pytest(pytest: Any, args: list[str], session: GradingSession, name: str
             # which is off, so set the parsed option directly.
             config.option.tbstyle = "native"
 
-    pytest.main(args, plugins=[_Registrar()])
+    interrupted: list[bool] = []
+
+    class _Interrupt:
+        def pytest_keyboard_interrupt(self, excinfo: Any) -> None:
+            interrupted.append(True)
+
+    pytest.main(args, plugins=[_Registrar(), _Interrupt()])
+    if interrupted:
+        # pytest swallows Ctrl-C (and SIGTERM, which `grade` turns into one): grading stops here.
+        raise KeyboardInterrupt

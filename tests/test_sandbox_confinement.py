@@ -102,18 +102,31 @@ def scan_memory(digest):
         mod = getattr(obj, "__module__", None)
         if isinstance(mod, str) and mod.startswith(("_grader_reference", "grader.hidden", "grader.checking")):
             objects += 1
-    hits = 0
-    with open("/proc/self/maps") as maps, open("/proc/self/mem", "rb", 0) as mem:
-        for line in maps:
-            fields = line.split()
-            if "r" not in fields[1] or (len(fields) > 5 and fields[5] in ("[vvar]", "[vsyscall]")):
-                continue
-            start, end = (int(x, 16) for x in fields[0].split("-"))
-            try:
+    hits = sum(_marker_hits(o if isinstance(o, bytes) else o.encode(errors="ignore"), digest)
+               for o in gc.get_objects() if isinstance(o, (str, bytes)))
+    try:  # raw memory: through /proc/self/mem, or (non-dumpable, other uid) ctypes on our own mappings
+        maps = open("/proc/self/maps").read().splitlines()
+    except OSError:
+        maps = []
+    try:
+        mem = open("/proc/self/mem", "rb", 0)
+    except OSError:
+        mem = None
+    import ctypes
+    for line in maps:
+        fields = line.split()
+        if "r" not in fields[1] or (len(fields) > 5 and fields[5].startswith("[v")):
+            continue
+        start, end = (int(x, 16) for x in fields[0].split("-"))
+        try:
+            if mem is not None:
                 mem.seek(start)
-                hits += _marker_hits(mem.read(end - start), digest)
-            except (OSError, OverflowError, ValueError):
-                pass
+                data = mem.read(end - start)
+            else:
+                data = ctypes.string_at(start, end - start)
+            hits += _marker_hits(data, digest)
+        except (OSError, OverflowError, ValueError):
+            pass
     return modules, objects, hits
 
 def signal_pid(pid, sig):

@@ -1,0 +1,256 @@
+"""Hostile submissions graded end to end by `grade exercise1`, as a student would hand them in.
+
+Each one is the untouched stub (worth 0) plus an attack. Every case asserts:
+no unearned point, no change to any protected file (hashed before and
+after), nothing the student started still running once `grade` returned,
+and a bounded run. Also run with GRADE_SANDBOX_LAYERS=landlock (no
+namespaces, no root tricks): the file-system cases must hold there too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from helpers import REPO, make_workspace, run_grade
+
+from grader.sandbox import layers
+from grader.stubs import stub_source
+
+FILE = "exercise1_update_rule.py"
+STUB = stub_source(FILE)
+
+ATTACKS = {
+    # Find the reference on disk and run it in place of the stubs.
+    "exec_reference": """
+import glob, os, sys
+for _root in [{repo!r}, *sys.path]:
+    for _path in glob.glob(os.path.join(_root, "**", "exercise1_update_rule.py"), recursive=True):
+        try:
+            exec(compile(open(_path).read(), _path, "exec"), globals())
+        except Exception:
+            pass
+""",
+    # Remove the import guard, then import the solutions.
+    "import_guard": """
+import sys
+sys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ != "_NoGraderImports"]
+sys.path[:0] = [{repo!r}, {repo!r} + "/solutions"]
+for _name in ("grader.solutions.exercise1_update_rule", "solutions.exercise1_update_rule", "exercise1_update_rule"):
+    try:
+        _mod = __import__(_name, fromlist=["*"])
+        globals().update({{k: getattr(_mod, k) for k in dir(_mod) if not k.startswith("_")}})
+    except BaseException:
+        pass
+""",
+    # Overwrite everything worth overwriting.
+    "writes": """
+import os
+for _path in {protected!r}:
+    for _mode in ("a", "w"):
+        try:
+            with open(_path, _mode) as _fh:
+                _fh.write("def gradient_step(*a):\\n    return 0\\n")
+        except OSError:
+            pass
+    try:
+        os.remove(_path)
+    except OSError:
+        pass
+    try:
+        os.symlink(_path, "link")
+        open("link", "w").write("x")
+    except OSError:
+        pass
+""",
+    # A daemon that outlives grading and then rewrites results / the progress store.
+    "daemon": """
+import os, time
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        time.sleep(3)
+        for _path in {protected!r} + [{results!r}]:
+            try:
+                open(_path, "w").write("{{\\"score\\": 999}}")
+            except OSError:
+                pass
+        while True:
+            time.sleep(1)
+    os._exit(0)
+""",
+    # Stop or kill the grader and the processes around us.
+    "signals": """
+import os, signal
+for _pid in (os.getppid(), {grader_pid}, 1):
+    for _sig in (signal.SIGSTOP, signal.SIGTERM):
+        try:
+            os.kill(_pid, _sig)
+        except OSError:
+            pass
+""",
+    # Children that together want far more than the memory limit.
+    "memory_children": """
+import os, time
+_kids = []
+for _ in range(3):
+    _pid = os.fork()
+    if _pid == 0:
+        try:
+            _hog = bytearray(200 * 1024 * 1024)
+            time.sleep(60)
+        finally:
+            os._exit(0)
+    _kids.append(_pid)
+""",
+    # 300 MB on stdout.
+    "flood": """
+import sys
+_block = "x" * (1 << 20)
+for _ in range(300):
+    sys.stdout.write(_block)
+""",
+    # A fake report on every output channel we might share with the grader.
+    "tty": """
+import os
+_fake = '{{"score": 15, "max_score": 15, "tests": []}}'
+for _path in ("/dev/tty", "/proc/{grader_pid}/fd/1", "/proc/{grader_pid}/fd/2", "/dev/console"):
+    try:
+        with open(_path, "w") as _fh:
+            _fh.write(_fake)
+    except OSError:
+        pass
+print(_fake)
+os.write(1, _fake.encode())
+""",
+}
+
+
+@pytest.fixture(params=["default", "landlock"])
+def env_mode(request):
+    env = {} if request.param == "default" else {layers.FORCE_ENV: "landlock"}
+    layers.plan.cache_clear()
+    layers.detect.cache_clear()
+    if request.param == "landlock":
+        os.environ[layers.FORCE_ENV] = "landlock"
+    try:
+        confined = layers.detect().filesystem is not None
+    finally:
+        os.environ.pop(layers.FORCE_ENV, None)
+        layers.plan.cache_clear()
+        layers.detect.cache_clear()
+    if not confined:
+        pytest.skip("no Landlock on this machine (grade doctor: level none): nothing is confined")
+    return env
+
+
+def _protected(tmp_path: Path, workspace: Path) -> list[Path]:
+    classmate = tmp_path / "classmate" / "exercises" / FILE
+    classmate.parent.mkdir(parents=True)
+    classmate.write_text(STUB)
+    out = tmp_path / "out" / "gradebook.csv"
+    out.parent.mkdir()
+    out.write_text("student,exercise1\n")
+    from grader.progress import ProgressStore
+
+    store = workspace / ".grade" / "progress.sqlite3"
+    ProgressStore(store).record_attempt(1, 3.0, 15.0, seed=1, file_sha="abc")
+    return [
+        REPO / "solutions" / FILE,
+        REPO / "grader" / "hidden" / "test_exercise1.py",
+        REPO / "grader" / "hidden" / "conftest.py",
+        REPO / "grader" / "runner.py",
+        REPO / "grader" / "checking.py",
+        REPO / "grader" / "sandbox" / "worker.py",
+        store,
+        classmate,
+        out,
+    ]
+
+
+def _digest(paths: list[Path]) -> dict[str, str | None]:
+    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() if p.exists() else None for p in paths}
+
+
+def _processes_under(folder: Path) -> list[str]:
+    """Processes whose working directory is inside `folder` (the run's private temp dirs)."""
+    found = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            cwd = os.readlink(f"/proc/{name}/cwd")
+        except OSError:
+            continue
+        if cwd.startswith(str(folder)):
+            found.append(f"{name} {cwd}")
+    return found
+
+
+@pytest.mark.parametrize("attack", sorted(ATTACKS))
+def test_attack_earns_nothing_changes_nothing_leaves_nothing(attack, env_mode, tmp_path):
+    workspace = tmp_path / "student"
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    protected = _protected(tmp_path, make_workspace(workspace, {}))
+    results = workspace / "results.json"
+    code = ATTACKS[attack].format(repo=str(REPO), protected=[str(p) for p in protected],
+                                  results=str(results), grader_pid=os.getpid())
+    make_workspace(workspace, {FILE: STUB + "\n" + code})
+    before = _digest(protected)
+    start = time.monotonic()
+    proc = run_grade("exercise1", "--json", "--seed", "5", "--no-record", "--timeout", "3", "--path",
+                     str(workspace), env={**env_mode, "TMPDIR": str(tmp)}, timeout=240)
+    elapsed = time.monotonic() - start
+    assert proc.returncode == 1, proc.stderr
+    result = json.loads(proc.stdout)  # exactly one JSON document: ours
+    assert result["score"] == 0, [t["name"] for t in result["tests"] if t["score"]]
+    assert elapsed < 180
+    if attack == "daemon":
+        time.sleep(5)  # the daemon would have written by now
+    assert _digest(protected) == before
+    assert not results.exists()
+    assert _processes_under(tmp) == []
+    assert list(tmp.iterdir()) == []  # private folders removed
+
+
+def test_sigterm_and_sigkill_of_grade_leave_no_worker(tmp_path):
+    """`grade` killed mid-run: the keeper sees its pipe close and kills the worker and its children."""
+    hang = STUB + """
+import os, time
+if os.fork() == 0:
+    os.setsid()
+    while True:
+        time.sleep(1)
+
+def gradient_step(*args):
+    while True:
+        pass
+"""
+    workspace = make_workspace(tmp_path / "student", {FILE: hang})
+    for sig in (signal.SIGTERM, signal.SIGKILL, signal.SIGINT):
+        tmp = tmp_path / f"tmp-{sig.name}"
+        tmp.mkdir()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "grader.cli", "exercise1", "--no-record", "--timeout", "60",
+             "--path", str(workspace)],
+            env={**os.environ, "TMPDIR": str(tmp)}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60
+        while not _processes_under(tmp) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _processes_under(tmp), "the worker never started"
+        time.sleep(2)
+        proc.send_signal(sig)
+        proc.wait(timeout=60)
+        deadline = time.monotonic() + 20
+        while _processes_under(tmp) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _processes_under(tmp) == [], sig
