@@ -19,9 +19,9 @@ _LABELS = {
     "uid": "worker user",
 }
 _LEVELS = {
-    "full": "full: every layer is active",
-    "partial": "partial: files are confined; some layers are weaker or missing (below)",
-    "none": "none: graded code is NOT confined (fine for self-study, not for a class)",
+    "full": "full — every layer is active",
+    "partial": "partial — files confined; some layers weaker or missing",
+    "none": "none — graded code is NOT confined (self-study only)",
 }
 
 
@@ -42,7 +42,7 @@ def command(as_json: bool) -> None:
         return
     level = str(data["level"])
     paint = console.ok if level == "full" else console.bad if level == "none" else str
-    console.echo(console.bold("Sandbox for graded code: ") + paint(_LEVELS[level]))
+    console.echo(console.bold("Sandbox level: ") + paint(_LEVELS[level]))
     missing: dict[str, str] = data["missing"]  # type: ignore[assignment]
     for key, label in _LABELS.items():
         value = data[key]
