@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import textwrap
 
 import click
@@ -46,6 +47,10 @@ def command(as_json: bool) -> None:
     missing: dict[str, str] = data["missing"]  # type: ignore[assignment]
     for key, label in _LABELS.items():
         value = data[key]
+        if key == "uid" and not value and os.geteuid() != 0:
+            # Not a missing layer: a separate uid is how a root grader sheds its power.
+            console.echo(f"· {label:<16} yours (grade does not run as root)")
+            continue
         text = str(value) if value else console.bad("missing")
         if key in missing:
             text += f" — {missing[key]}" if value else f" ({missing[key]})"

@@ -26,6 +26,7 @@ PR_SET_DUMPABLE = 4
 PR_CAPBSET_DROP = 24
 PR_SET_NO_NEW_PRIVS = 38
 CLONE_NEWNET = 0x40000000
+CLONE_NEWUSER = 0x10000000
 _CAPSET = {"x86_64": 126, "aarch64": 91, "arm64": 91}
 EXIT_CONFINEMENT_FAILED = 71
 
@@ -46,6 +47,23 @@ def unshare(flags: int) -> None:
     if _libc.unshare(ctypes.c_int(flags)) != 0:
         err = ctypes.get_errno()
         raise ConfinementError(err, f"unshare: {os.strerror(err)}")
+
+
+def private_network(*, as_root: bool) -> None:
+    """A new, empty network namespace (only a loopback that is down).
+
+    Root creates it directly; anyone else inside a new user namespace that maps
+    only their own uid and gid (so files keep their owners).
+    """
+    if as_root:
+        unshare(CLONE_NEWNET)
+        return
+    uid, gid = os.getuid(), os.getgid()
+    unshare(CLONE_NEWUSER | CLONE_NEWNET)
+    for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"), ("gid_map", f"{gid} {gid} 1")):
+        with open(f"/proc/self/{name}", "w") as fh:
+            fh.write(text)
+    drop_capabilities()  # the capabilities a new user namespace grants: not wanted
 
 
 def drop_capabilities() -> None:
@@ -80,6 +98,15 @@ def _close_other_fds(keep: set[int]) -> None:
                 os.close(fd)
 
 
+def _processes_of(uid: int) -> int:
+    count = 0
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            with contextlib.suppress(OSError):
+                count += os.stat(f"/proc/{name}").st_uid == uid
+    return count
+
+
 def _set_limits(spec: dict[str, Any]) -> None:
     memory = int(spec.get("memory", 0))
     if memory > 0:
@@ -89,6 +116,9 @@ def _set_limits(spec: dict[str, Any]) -> None:
     if fsize > 0:
         resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
     nproc = int(spec.get("nproc", 0))
+    if nproc > 0 and os.geteuid() != 0 and spec.get("uid") is None:
+        # RLIMIT_NPROC counts every process of the real uid: allow what the user runs already, plus the margin.
+        nproc += _processes_of(os.getuid())
     if nproc > 0:
         resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
     nofile = 256
@@ -127,7 +157,7 @@ def enter_worker(spec: dict[str, Any], req: int, resp: int, log_fd: int,
         _close_other_fds({req, resp, *(fd for fd, _ in rules)})
         _set_limits(spec)
         if spec.get("netns"):
-            unshare(CLONE_NEWNET)
+            private_network(as_root=os.geteuid() == 0)
         uid = spec.get("uid")
         if uid is not None:
             os.setgroups([])

@@ -94,14 +94,17 @@ def _readable_by_others(path: str) -> str | None:
 
 
 def _netns_works() -> bool:
-    """Can this (root) process give a child its own network namespace? Tried in a child."""
+    """Can a worker get its own network namespace here (directly as root, else in a user namespace)?
+
+    Tried in a child, exactly as a worker does it (AppArmor, seccomp or a sysctl may forbid it).
+    """
     pid = os.fork()
     if pid == 0:
         try:
-            import ctypes
+            from grader.sandbox.confine import private_network
 
-            libc = ctypes.CDLL(None, use_errno=True)
-            os._exit(0 if libc.unshare(0x40000000) == 0 else 1)
+            private_network(as_root=os.geteuid() == 0)
+            os._exit(0)
         finally:
             os._exit(1)
     _, status = os.waitpid(pid, 0)
@@ -141,11 +144,10 @@ def plan() -> Plan:
     why_net = ""
     if force is not None:
         why_net = "disabled by GRADE_SANDBOX_LAYERS"
-    elif os.geteuid() != 0:
-        why_net = "needs root (unprivileged user namespaces are not used yet)"
     else:
         netns = _netns_works()
-        why_net = "" if netns else "unshare(CLONE_NEWNET) failed"
+        why_net = "" if netns else ("unshare(CLONE_NEWNET) failed" if os.geteuid() == 0
+                                    else "unprivileged user namespaces are not available")
     return Plan(abi, uid, drop_caps, netns, why_uid, why_ll, why_net)
 
 
@@ -156,7 +158,7 @@ def detect() -> Layers:
     abi = p.landlock_abi
     filesystem = f"landlock (ABI {abi})" if abi else None
     if p.netns:
-        network = "network namespace"
+        network = "network namespace" if os.geteuid() == 0 else "network namespace (in a user namespace)"
     elif abi >= 4:
         network = f"landlock TCP bind/connect (ABI {abi}); UDP not covered"
     else:
@@ -171,7 +173,7 @@ def detect() -> Layers:
     elif p.drop_caps:
         procs.append("no capabilities")
     processes = ", ".join(procs) or None
-    if p.uid is not None:
+    if p.uid is not None or os.geteuid() != 0:
         memory = "rlimits (address space per process; at most 64 processes)"
     else:
         memory = "rlimits (address space per process; process count not bounded)"
