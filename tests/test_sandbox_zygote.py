@@ -1,0 +1,120 @@
+"""The zygote: a clean per-process service that forks every worker, restarted when it dies."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import pytest
+
+from grader.sandbox.client import StudentModule
+from grader.sandbox.zygote import ZygoteError, check_modules, shared_zygote
+
+PROBE = """
+import os, sys
+
+def modules():
+    return sorted(sys.modules)
+
+def parent_chain():
+    return os.getpid(), os.getppid()
+"""
+
+
+def _modules_of(pid: int) -> str:
+    with open(f"/proc/{pid}/maps") as fh:
+        return fh.read()
+
+
+def test_the_zygote_holds_no_reference_and_no_checking_code(tmp_path):
+    from grader.catalog import resolve
+    from grader.runner import load_reference
+
+    load_reference(resolve("exercise1"))  # this process holds it; the zygote must not
+    path = tmp_path / "probe.py"
+    path.write_text(PROBE)
+    with StudentModule(path, "probe", preload=("sympy",)) as module:
+        names = module.call("modules").value
+    assert "sympy" in names and "numpy" in names
+    grader_modules = [n for n in names if n == "grader" or n.startswith("grader.")]
+    assert set(grader_modules) <= {"grader", "grader.sandbox", "grader.sandbox.codec", "grader.sandbox.callables",
+                                   "grader.sandbox.protocol", "grader.sandbox.worker", "grader.datasets"}
+    assert not [n for n in names if n.startswith(("_grader_reference", "pytest", "_pytest", "solutions"))]
+    # Nor are the solutions' or hidden tests' files mapped into the zygote.
+    maps = _modules_of(shared_zygote().proc.pid)
+    assert "solutions" not in maps and "hidden" not in maps
+
+
+def test_a_dead_zygote_is_restarted_on_the_next_request(tmp_path):
+    path = tmp_path / "probe.py"
+    path.write_text(PROBE)
+    first = shared_zygote()
+    os.kill(first.proc.pid, signal.SIGKILL)
+    first.proc.wait()
+    with StudentModule(path, "probe") as module:
+        worker, _ = module.call("parent_chain").value
+    second = shared_zygote()
+    assert second is not first and second.alive()
+    assert worker != second.proc.pid
+
+
+def test_a_forked_child_process_gets_its_own_zygote(tmp_path):
+    path = tmp_path / "probe.py"
+    path.write_text(PROBE)
+    parent_zygote = shared_zygote().proc.pid
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            with StudentModule(path, "probe") as module:
+                ok = module.call("modules").error is None
+            mine = shared_zygote().proc.pid
+            os.write(write, f"{int(ok)} {mine}".encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    os.waitpid(pid, 0)
+    ok, child_zygote = os.read(read, 100).split()
+    assert ok == b"1" and int(child_zygote) != parent_zygote
+    assert shared_zygote().proc.pid == parent_zygote and shared_zygote().alive()
+
+
+def test_malformed_and_refused_requests_keep_the_zygote_serving(tmp_path):
+    zygote = shared_zygote()
+    with pytest.raises(ZygoteError):
+        zygote.spawn({"path": "/nonexistent"}, [])  # no descriptors
+    with pytest.raises(ValueError):
+        check_modules(["grader.solutions.exercise1_update_rule"])
+    with pytest.raises(ValueError):
+        check_modules(["os; import grader"])
+    path = tmp_path / "probe.py"
+    path.write_text(PROBE)
+    with StudentModule(path, "probe") as module:
+        assert module.call("modules").error is None
+    assert zygote.alive()
+
+
+def test_closing_a_module_ends_its_worker_and_keeper_at_once(tmp_path):
+    path = tmp_path / "probe.py"
+    path.write_text(PROBE + "\nimport time\ndef sleep():\n    time.sleep(60)\n")
+    module = StudentModule(path, "probe")
+    worker, keeper = module.call("parent_chain").value
+    module.submit("sleep")
+    start = time.monotonic()
+    module.close()
+    assert time.monotonic() - start < 10
+    for pid in (worker, keeper):
+        deadline = time.monotonic() + 10
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _alive(pid)
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie awaiting its reaper is already dead)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rpartition(")")[2].split()[0] != "Z"
+    except OSError:
+        return False
