@@ -254,3 +254,12 @@ def gradient_step(*args):
         while _processes_under(tmp) and time.monotonic() < deadline:
             time.sleep(0.2)
         assert _processes_under(tmp) == [], sig
+
+
+def test_a_submission_that_is_a_symlink_to_the_reference_is_refused(tmp_path):
+    workspace = make_workspace(tmp_path / "student", {})
+    (workspace / "exercises" / FILE).symlink_to(REPO / "solutions" / FILE)
+    proc = run_grade("exercise1", "--json", "--no-record", "--path", str(workspace))
+    result = json.loads(proc.stdout)
+    assert proc.returncode == 1 and result["score"] == 0
+    assert all("symbolic link" in t["output"] for t in result["tests"])

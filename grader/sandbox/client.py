@@ -10,6 +10,7 @@ when the import itself failed, which every later call then reports at once.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import select
@@ -80,7 +81,7 @@ class StudentModule:
     ) -> None:
         from grader.sandbox.layers import plan
 
-        self.path = Path(path).resolve()
+        self.path = Path(path).absolute()  # not resolve(): a symlinked submission is refused, not followed
         self.module_name = module_name
         self.limits = limits or Limits()
         self.plan = plan()
@@ -95,7 +96,11 @@ class StudentModule:
         self._pending = False
         self._starting: threading.Thread | None = None
         self._start_error: BaseException | None = None
-        self.start()
+        if self._dirs.copy_error:
+            self._import_error = StudentError(kind="import_error", type="UnreadableFile",
+                                              message=f"{self.path.name} could not be read: {self._dirs.copy_error}")
+        else:
+            self.start()
 
     # -- process management -------------------------------------------------
     def start(self) -> None:
@@ -459,7 +464,12 @@ class _PrivateDirs:
         if uid is not None:
             os.chown(self.work, uid, uid)
         self.source = self.src / path.name
-        self._copy(path, self.source)
+        self.copy_error = ""
+        try:
+            self._copy(path, self.source)
+        except OSError as exc:
+            self.copy_error = ("it is a symbolic link (not followed)" if exc.errno == errno.ELOOP
+                               else exc.strerror or str(exc))
         with contextlib.suppress(OSError):
             siblings = sorted(p for p in path.parent.iterdir() if p.suffix == ".py" and p.name != path.name)
             for sibling in siblings[:_MAX_COPIED_FILES]:
