@@ -179,8 +179,41 @@ def _digest(paths: list[Path]) -> dict[str, str | None]:
     return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() if p.exists() else None for p in paths}
 
 
-def _processes_under(folder: Path) -> list[str]:
-    """Processes whose working directory is inside `folder` (the run's private temp dirs)."""
+def _ticks_now() -> int:
+    with open("/proc/uptime") as fh:
+        return int(float(fh.read().split()[0]) * os.sysconf("SC_CLK_TCK"))
+
+
+def _stat(pid: str) -> list[str]:
+    with open(f"/proc/{pid}/stat") as fh:
+        return fh.read().rpartition(")")[2].split()
+
+
+def _ours(pid: str, grade: str) -> bool:
+    """A descendant of this test process (its own zygote and workers), not of a `grade` run."""
+    me = str(os.getpid())
+    for _ in range(64):
+        if pid == grade:
+            return False
+        if pid == me:
+            return True
+        try:
+            pid = _stat(pid)[1]
+        except OSError:
+            return False
+        if pid in ("0", "1"):
+            return False
+    return False
+
+
+def _processes_under(folder: Path, since: int = 0, grade: int = 0) -> list[str]:
+    """Processes a grading run left behind.
+
+    As root: any process whose working directory is inside `folder` (the run's
+    private temp dirs). Any user: any process forked from a zygote (its command
+    line names the zygote module) started since `since` (clock ticks since
+    boot) that is not this test process's own.
+    """
     found = []
     for name in os.listdir("/proc"):
         if not name.isdigit():
@@ -188,9 +221,21 @@ def _processes_under(folder: Path) -> list[str]:
         try:
             cwd = os.readlink(f"/proc/{name}/cwd")
         except OSError:
-            continue
+            cwd = ""
         if cwd.startswith(str(folder)):
             found.append(f"{name} {cwd}")
+            continue
+        if not since:
+            continue
+        try:
+            with open(f"/proc/{name}/cmdline", "rb") as fh:
+                cmdline = fh.read()
+            fields = _stat(name)
+        except OSError:
+            continue
+        if b"grader.sandbox.zygote_server" in cmdline and int(fields[19]) >= since and fields[0] != "Z" \
+                and not _ours(name, str(grade)):
+            found.append(f"{name} (from a zygote)")
     return found
 
 
@@ -206,6 +251,7 @@ def test_attack_earns_nothing_changes_nothing_leaves_nothing(attack, env_mode, t
     make_workspace(workspace, {FILE: STUB + "\n" + code})
     before = _digest(protected)
     start = time.monotonic()
+    since = _ticks_now()
     proc = run_grade("exercise1", "--json", "--seed", "5", "--no-record", "--timeout", "3", "--path",
                      str(workspace), env={**env_mode, "TMPDIR": str(tmp)}, timeout=240)
     elapsed = time.monotonic() - start
@@ -217,7 +263,7 @@ def test_attack_earns_nothing_changes_nothing_leaves_nothing(attack, env_mode, t
         time.sleep(5)  # the daemon would have written by now
     assert _digest(protected) == before
     assert not results.exists()
-    assert _processes_under(tmp) == []
+    assert _processes_under(tmp, since) == []
     assert list(tmp.iterdir()) == []  # private folders removed
 
 
@@ -238,22 +284,23 @@ def gradient_step(*args):
     for sig in (signal.SIGTERM, signal.SIGKILL, signal.SIGINT):
         tmp = tmp_path / f"tmp-{sig.name}"
         tmp.mkdir()
+        since = _ticks_now()
         proc = subprocess.Popen(
             [sys.executable, "-m", "grader.cli", "exercise1", "--no-record", "--timeout", "60",
              "--path", str(workspace)],
             env={**os.environ, "TMPDIR": str(tmp)}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 60
-        while not _processes_under(tmp) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert _processes_under(tmp), "the worker never started"
+        while len(_processes_under(tmp, since, proc.pid)) < 4 and time.monotonic() < deadline:
+            time.sleep(0.2)  # the zygote, a keeper, the worker and its daemon
+        assert len(_processes_under(tmp, since, proc.pid)) >= 4, "the worker never started"
         time.sleep(2)
         proc.send_signal(sig)
         proc.wait(timeout=60)
         deadline = time.monotonic() + 20
-        while _processes_under(tmp) and time.monotonic() < deadline:
+        while _processes_under(tmp, since) and time.monotonic() < deadline:
             time.sleep(0.2)
-        assert _processes_under(tmp) == [], sig
+        assert _processes_under(tmp, since) == [], sig
 
 
 def test_a_submission_that_is_a_symlink_to_the_reference_is_refused(tmp_path):
