@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import time
 
@@ -118,3 +119,35 @@ def _alive(pid: int) -> bool:
             return fh.read().rpartition(")")[2].split()[0] != "Z"
     except OSError:
         return False
+
+
+def test_call_limits_follow_the_reference_time():
+    from grader.sandbox.client import Limits
+
+    limits = Limits(call_timeout=5, time_floor=3, time_factor=100)
+    assert limits.call_limit(None, timed_out_before=False) == 5  # no reference time: the ceiling
+    assert limits.call_limit(0.001, timed_out_before=False) == 3  # a fast reference: the floor
+    assert limits.call_limit(0.04, timed_out_before=False) == 4
+    assert limits.call_limit(1.0, timed_out_before=False) == 5
+    assert limits.call_limit(1.0, timed_out_before=True) == 3  # timed out once: never the full limit again
+    assert Limits(call_timeout=1, adaptive=False).call_limit(0.0, timed_out_before=True) == 1
+
+
+def test_a_submission_that_hangs_everywhere_is_bounded_by_its_budget(tmp_path):
+    from grader.sandbox.client import Limits
+
+    path = tmp_path / "hang.py"
+    path.write_text("".join(f"def g{i}():\n    while True:\n        pass\n" for i in range(5)))
+    limits = Limits(call_timeout=5, time_floor=1, submission_budget=2.5)
+    start = time.monotonic()
+    with StudentModule(path, "hang", limits) as module:
+        # submit ... result with nothing in between: a near-zero reference time, so the floor applies
+        outcomes = [module.submit(f"g{i}").result() for i in range(5)]
+    assert time.monotonic() - start < 30
+    messages = [o.error.message for o in outcomes]
+    assert "within 1 s" in messages[0] and "within 1 s" in messages[1]
+    # what is left of the budget (the kills after the first two time-outs count against it too)
+    assert re.search(r"within 0\.\d+ s \(the rest of this exercise's 2\.5 s time budget\)", messages[2])
+    assert all("was not run: your code already used this exercise's time budget of 2.5 s" in m
+               for m in messages[3:])
+    assert sum(o.seconds for o in outcomes) < 4

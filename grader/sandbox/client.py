@@ -34,6 +34,9 @@ DEFAULT_CALL_TIMEOUT = 5.0
 DEFAULT_IMPORT_TIMEOUT = 20.0
 DEFAULT_MEMORY_MB = 2048
 MAX_TIMEOUTS_PER_FUNCTION = 2
+TIME_FLOOR = 3.0
+TIME_FACTOR = 100.0
+SUBMISSION_BUDGET = 30.0
 
 @dataclass(frozen=True)
 class StudentError:
@@ -56,9 +59,39 @@ class CallOutcome:
 
 @dataclass(frozen=True)
 class Limits:
+    """Time and memory limits of one student module.
+
+    Time budgets match the work: when a hidden test runs the reference on the
+    same inputs while the student's call runs (`submit` ... `result`), that
+    call may take max(`time_floor`, `time_factor` × the reference's time), and
+    never more than `call_timeout`. The floor absorbs a loaded machine, lazy
+    imports in a first call and the spread of honest implementations (a
+    Python loop where the reference uses numpy is far within 100×); without
+    a reference time (`call`), `call_timeout` applies. A function that timed
+    out once gets only the floor afterwards, and none after
+    MAX_TIMEOUTS_PER_FUNCTION time-outs. All calls of one module share
+    `submission_budget` seconds: past it, calls fail at once. `adaptive=False`
+    (an explicit `grade --timeout`) gives every call exactly `call_timeout`.
+    """
+
     call_timeout: float = DEFAULT_CALL_TIMEOUT
     import_timeout: float = DEFAULT_IMPORT_TIMEOUT
     memory_mb: int = DEFAULT_MEMORY_MB
+    adaptive: bool = True
+    time_floor: float = TIME_FLOOR
+    time_factor: float = TIME_FACTOR
+    submission_budget: float = SUBMISSION_BUDGET
+
+    def call_limit(self, reference_seconds: float | None, *, timed_out_before: bool) -> float:
+        """The time one call may take (before the submission's remaining budget is applied)."""
+        limit = self.call_timeout
+        if not self.adaptive:
+            return limit
+        if reference_seconds is not None:
+            limit = min(limit, max(self.time_floor, self.time_factor * reference_seconds))
+        if timed_out_before:
+            limit = min(limit, self.time_floor)
+        return limit
 
 
 class StudentModule:
@@ -93,6 +126,7 @@ class StudentModule:
         self._dirs = _PrivateDirs(self.path, self.plan.uid)
         self._log = self._dirs.log
         self._timeouts: dict[str, int] = {}
+        self._spent = 0.0  # seconds of student calls so far, against limits.submission_budget
         self._pending = False
         self._starting: threading.Thread | None = None
         self._start_error: BaseException | None = None
@@ -273,17 +307,21 @@ class StudentModule:
     # -- calls --------------------------------------------------------------
     def call(self, func: str, *args: Any, timeout: float | None = None, **kwargs: Any) -> CallOutcome:
         """Run `func(*args, **kwargs)` in the worker; never raises for student faults."""
-        return self.submit(func, *args, timeout=timeout, **kwargs).result()
+        return self._submit(func, args, kwargs, timeout, measured=False).result()
 
     def submit(self, func: str, *args: Any, timeout: float | None = None, **kwargs: Any) -> PendingCall:
         """Start `func(*args, **kwargs)` in the worker and return at once.
 
         The grader computes the expected value while the student's code runs;
-        `result()` then collects the outcome. One call may be pending at a time.
+        `result()` then collects the outcome (the time in between is the
+        reference's, which sets this call's limit). One call may be pending at a time.
         """
+        return self._submit(func, args, kwargs, timeout, measured=True)
+
+    def _submit(self, func: str, args: tuple[Any, ...], kwargs: dict[str, Any], timeout: float | None,
+                *, measured: bool) -> PendingCall:
         if self._pending:
             raise RuntimeError("a call is already pending; collect its result() first")
-        start = time.monotonic()
         if self._timeouts.get(func, 0) >= MAX_TIMEOUTS_PER_FUNCTION:
             # Keeps a hostile submission bounded: a function that hangs is not waited on forever.
             return PendingCall.done(
@@ -296,6 +334,8 @@ class StudentModule:
                     )
                 )
             )
+        if self._spent >= self.limits.submission_budget:
+            return PendingCall.done(CallOutcome(error=self._budget_error(func)))
         error = self._ensure_ready()
         if error is not None:
             return PendingCall.done(CallOutcome(error=error))
@@ -307,7 +347,7 @@ class StudentModule:
             },
             allow_nan=False,
         ).encode()
-        limit = timeout if timeout is not None else self.limits.call_timeout
+        start = time.monotonic()  # after the import: that has its own limit
         try:
             write_frame(self._req_w, request)
         except BrokenPipeError:
@@ -315,10 +355,35 @@ class StudentModule:
             self._kill()
             return PendingCall.done(CallOutcome(error=error, seconds=time.monotonic() - start))
         self._pending = True
-        return PendingCall(lambda: self._collect(func, start, limit))
+        return PendingCall(lambda: self._collect(func, start, timeout, measured))
 
-    def _collect(self, func: str, start: float, limit: float) -> CallOutcome:
+    def _budget_error(self, func: str) -> StudentError:
+        return StudentError(
+            kind="timeout", type="Timeout",
+            message=f"{func}() was not run: your code already used this exercise's time budget of "
+                    f"{self.limits.submission_budget:g} s (earlier calls were too slow or hung)",
+        )
+
+    def _limit(self, func: str, start: float, timeout: float | None, measured: bool) -> tuple[float, str]:
+        if timeout is not None:
+            limit = timeout
+        else:
+            reference = time.monotonic() - start if measured else None
+            limit = self.limits.call_limit(reference, timed_out_before=func in self._timeouts)
+        left = self.limits.submission_budget - self._spent
+        if left < limit:
+            return max(left, 0.1), f" (the rest of this exercise's {self.limits.submission_budget:g} s time budget)"
+        return limit, ""
+
+    def _collect(self, func: str, start: float, timeout: float | None, measured: bool) -> CallOutcome:
         self._pending = False
+        limit, why = self._limit(func, start, timeout, measured)
+        try:
+            return self._receive(func, start, limit, why)
+        finally:
+            self._spent += time.monotonic() - start
+
+    def _receive(self, func: str, start: float, limit: float, why: str) -> CallOutcome:
         try:
             raw = read_frame(self._resp_r, start + limit, max_bytes=codec.MAX_REPLY_BYTES)
             reply = json.loads(raw)
@@ -329,7 +394,7 @@ class StudentModule:
                 error=StudentError(
                     kind="timeout",
                     type="Timeout",
-                    message=f"{func}() did not return within {limit:g} s (an infinite loop?)",
+                    message=f"{func}() did not return within {limit:.3g} s{why} (an infinite loop?)",
                     output=self._output_tail(),
                 ),
                 seconds=time.monotonic() - start,
