@@ -96,7 +96,7 @@ for _pid in (os.getppid(), {grader_pid}, 1):
         except OSError:
             pass
 """,
-    # Children that together want far more than the memory limit.
+    # Children that together want far more than the memory limit (--memory-mb 512).
     "memory_children": """
 import os, time
 _kids = []
@@ -104,7 +104,7 @@ for _ in range(3):
     _pid = os.fork()
     if _pid == 0:
         try:
-            _hog = bytearray(200 * 1024 * 1024)
+            _hog = bytearray(300 * 1024 * 1024)
             time.sleep(60)
         finally:
             os._exit(0)
@@ -252,7 +252,8 @@ def test_attack_earns_nothing_changes_nothing_leaves_nothing(attack, env_mode, t
     before = _digest(protected)
     start = time.monotonic()
     since = _ticks_now()
-    proc = run_grade("exercise1", "--json", "--seed", "5", "--no-record", "--timeout", "3", "--path",
+    proc = run_grade("exercise1", "--json", "--seed", "5", "--no-record", "--timeout", "3", "--memory-mb", "512",
+                     "--path",
                      str(workspace), env={**env_mode, "TMPDIR": str(tmp)}, timeout=240)
     elapsed = time.monotonic() - start
     assert proc.returncode == 1, proc.stderr
@@ -265,6 +266,14 @@ def test_attack_earns_nothing_changes_nothing_leaves_nothing(attack, env_mode, t
     assert not results.exists()
     assert _processes_under(tmp, since) == []
     assert list(tmp.iterdir()) == []  # private folders removed
+
+
+def test_the_memory_bound_is_reported_as_it_is():
+    """Without a cgroup, children are limited one by one: doctor must not claim more."""
+    memory = layers.detect().memory or ""
+    if not memory.startswith("cgroup"):
+        assert "per process" in memory
+        assert layers.detect().level != "full"
 
 
 def test_sigterm_and_sigkill_of_grade_leave_no_worker(tmp_path):

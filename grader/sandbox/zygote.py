@@ -162,9 +162,9 @@ def shared_zygote(preload: tuple[str, ...] | list[str] = ()) -> Zygote:
         if zygote is not None and (zygote.owner != os.getpid() or not zygote.alive()):
             if zygote.owner == os.getpid():
                 zygote.close()
-            else:  # inherited through a fork: the socket belongs to our parent
+            else:  # inherited through a fork: that zygote serves our parent; drop our copy of its socket
                 with contextlib.suppress(OSError):
-                    zygote.sock.detach()
+                    zygote.sock.close()
             zygote = None
         if zygote is None:
             zygote = _shared = Zygote(tuple(preload))
