@@ -1,10 +1,12 @@
 """The grader's side of the sandbox: a student module behind a process wall.
 
-`StudentModule(path)` starts a worker process that imports the student's file
-with a memory limit; `call(name, *args)` runs one function there under a time
-limit. A hang, crash, `sys.exit`, `os._exit` or memory bomb becomes a
-`CallOutcome` with an error; the worker is restarted for the next call, except
-when the import itself failed, which every later call then reports at once.
+`StudentModule(path)` asks this process's zygote (`grader.sandbox.zygote`)
+for a confined worker (`grader.sandbox.confine`) that imports a private copy
+of the student's file; `call(name, *args)` runs one function there under a
+time limit (`Limits`). A hang, crash, `sys.exit`, `os._exit`, memory bomb,
+output flood or oversized reply becomes a `CallOutcome` with an error; the
+worker is restarted (from the zygote again) for the next call, except when the
+import itself failed, which every later call then reports at once.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ MAX_TIMEOUTS_PER_FUNCTION = 2
 TIME_FLOOR = 3.0
 TIME_FACTOR = 100.0
 SUBMISSION_BUDGET = 30.0
+
 
 @dataclass(frozen=True)
 class StudentError:
