@@ -61,12 +61,26 @@ def grade_one(workspace: Workspace, exercise: Exercise, *, seed: int, limits: An
         raise click.UsageError(
             f"{path} does not exist. Restore the stub with `grade reset {exercise.name}`."
         )
-    result = grade_file(exercise, path, seed=seed, limits=limits)
+    from grader.checking_symbolic import expected_feedback
+
+    store = ProgressStore(workspace.progress_db)
+    # Self-study: a wrong formula's expected answer is shown from the 4th wrong attempt at it.
+    with expected_feedback(exercise.name, _wrong_answer_counts(store, exercise)) as feedback:
+        result = grade_file(exercise, path, seed=seed, limits=limits)
     if record:
-        ProgressStore(workspace.progress_db).record_attempt(
-            exercise.number, result.score, result.max_score, seed=seed, file_sha=file_sha(path)
-        )
+        store.record_attempt(exercise.number, result.score, result.max_score, seed=seed, file_sha=file_sha(path))
+        store.record_wrong_answers(exercise.number, feedback.wrong_now)
     return result
+
+
+def _wrong_answer_counts(store: ProgressStore, exercise: Exercise) -> dict[str, int]:
+    """Earlier wrong attempts per function; none if the store cannot be read (never reveal then)."""
+    import sqlite3
+
+    try:
+        return store.wrong_answer_counts(exercise.number)
+    except (sqlite3.Error, OSError):
+        return {}
 
 
 def exercise_command(exercise: Exercise) -> click.Command:
