@@ -38,6 +38,7 @@ class SymbolicMistake:
 
 
 REVEAL_AFTER = 3  # wrong attempts at a function before its expected formula is shown
+MAX_SHOWN = 300  # characters of a wrong answer quoted back
 
 
 @dataclass
@@ -199,7 +200,10 @@ def _feedback(verdict: Any, text: str, func: str, policy: ExpectedPolicy | None)
         lines.append(f"expected: hidden for now (wrong attempt {policy.attempt(func)} of "
                      f"{policy.reveal_after} at {func});")
         lines.append(f"          `grade solution {policy.exercise}` shows it")
-    lines += [f"got:      {verdict.answer}", f"problem:  {verdict.message}"]
+    got = str(verdict.answer)
+    if len(got) > MAX_SHOWN:  # e.g. a product of 32 factors: the point below says enough
+        got = got[: MAX_SHOWN - 1] + "…"
+    lines += [f"got:      {got}", f"problem:  {verdict.message}"]
     if verdict.diagnosis:
         lines.append(f"likely mistake: {verdict.diagnosis}")
     return "\n".join(lines)
