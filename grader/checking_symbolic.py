@@ -148,8 +148,14 @@ def check_symbolic(
     and `wrt`: then the expected answer is d(function)/d(wrt), computed by SymPy.
     `variables` names the symbols an answer may use; `question` is shown to the
     student; `mistakes` are known-wrong formulas with their explanations.
+    `seed` is the run's public seed: it only picks the readable counterexample;
+    the points the answer is evaluated at are drawn afresh, in secret, after
+    the call has returned (see `grader.symbolic`).
 
-    Returns the student's answer text when it is equivalent; raises CheckFailed otherwise.
+    Returns the student's answer text when it is equivalent; raises CheckFailed
+    otherwise. A wrong answer's feedback shows the expected formula only under
+    an `expected_feedback` policy that allows it, and counts the wrong attempt
+    there.
     """
     from grader import symbolic
 

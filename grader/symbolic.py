@@ -1036,10 +1036,30 @@ def _readable_counterexample(
     return _point(case.samples, index, case.names)
 
 
+def _exact_mismatch_message(case: _Case, point: dict[str, float]) -> str:
+    """Both values with enough exact digits to see a difference smaller than float rounding."""
+    a, e, symbols = _exact_pair(case.answer, case.expected)
+    exact = {sym: sympy.Rational(point.get(name, 1.0)) for name, sym in symbols.items()}
+    shown_a, shown_e = (_exact_value(expr, exact) for expr in (a, e))
+    if shown_a is None or shown_e is None:
+        return f"Not quite: at {_format_point(point)} your answer differs slightly from the correct value."
+    digits = 17
+    while digits < EXACT_DIGITS - 5 and str(shown_a.evalf(digits)) == str(shown_e.evalf(digits)):
+        digits += 1
+    where = f"at {_format_point(point)} " if point else ""
+    return (
+        f"Not quite: {where}your answer evaluates to {shown_a.evalf(digits)} "
+        f"but the correct value is {shown_e.evalf(digits)}."
+    )
+
+
 def _different(case: _Case, point: dict[str, float], method: str) -> SymbolicVerdict:
     at = {name: np.array([value]) for name, value in point.items()}
     answer_value = float(evaluate(case.answer, at, 1)[0])
     expected_value = float(evaluate(case.expected, at, 1)[0])
     diagnosis = _diagnose(case.answer_values, case.expected_values, case.candidates, case.samples)
-    message = _mismatch_message(point, answer_value, expected_value)
+    if answer_value == expected_value:  # a difference below float resolution, found exactly
+        message = _exact_mismatch_message(case, point)
+    else:
+        message = _mismatch_message(point, answer_value, expected_value)
     return SymbolicVerdict("different", message, case.answer, case.expected, point, diagnosis, method)

@@ -307,3 +307,10 @@ def test_the_child_never_parses_text(monkeypatch, tmp_path):
         check_derivative(answer, function, "w", ["w", "x", "b"], timeout=2)
     lines = log.read_text().splitlines() if log.exists() else []
     assert not [line for line in lines if int(line.split()[0]) != parent], lines
+
+
+def test_a_difference_below_float_resolution_is_shown_with_enough_digits():
+    verdict = check_equivalent("2*x + x/10**30", "2*x", VARS)
+    assert verdict.status == "different" and verdict.method == "exact"
+    shown = re.findall(r"evaluates to (\S+) but the correct value is (\S+)\.$", verdict.message)
+    assert shown and shown[0][0] != shown[0][1], verdict.message
