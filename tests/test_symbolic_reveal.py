@@ -240,10 +240,11 @@ def test_a_submission_aiming_at_the_seeds_points_scores_nothing_for_it(tmp_path:
     tests = {t["name"].split(" · ", 1)[-1]: t for t in result["tests"]}
     symbolic_tests = [t for name, t in tests.items() if name.startswith(("bowl_partials", "poly_partials"))]
     assert len(symbolic_tests) == 3
-    aimed_at = str(float(sample_points(["x", "y"], 4321)["x"][0]))[:6]
+    aimed_at = [f"(x - {str(float(v))[:6]}" for v in sample_points(["x", "y"], 4321)["x"]]
     for test in symbolic_tests:
         assert test["score"] == 0, test["output"]
         assert "your answer evaluates to" in test["output"], test["output"]
-        assert aimed_at in test["output"]  # it did find --seed and aimed at that seed's points
+        # it did find --seed and aimed at that seed's points
+        assert sum(fragment in test["output"] for fragment in aimed_at) >= 3, test["output"]
     others = [t for name, t in tests.items() if not name.startswith(("bowl_partials", "poly_partials"))]
     assert all(t["score"] == t["max_score"] for t in others)
