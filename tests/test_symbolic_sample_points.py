@@ -306,7 +306,13 @@ def test_the_child_never_parses_text(monkeypatch, tmp_path):
     for answer, function in answers:
         check_derivative(answer, function, "w", ["w", "x", "b"], timeout=2)
     lines = log.read_text().splitlines() if log.exists() else []
-    assert not [line for line in lines if int(line.split()[0]) != parent], lines
+    # the spy does see text parsed in a child:
+    assert call_with_timeout(lambda: str(sympy.sympify("q + 1")), 10).value == "q + 1"
+    assert any(int(line.split()[0]) != parent and "'q + 1'" in line for line in log.read_text().splitlines())
+    # SymPy may parse its own constant names on a lazy import (e.g. unit prefixes 'yotta');
+    # nothing from an answer may ever get there, in the grader or in the proof child.
+    fragments = ("sigmoid", "Heaviside", "0.333333333333", "w*x", "w - 20", "exp(")
+    assert not [line for line in lines if any(f in line for f in fragments)], lines
 
 
 def test_a_difference_below_float_resolution_is_shown_with_enough_digits():
