@@ -348,7 +348,28 @@ def _differ_in_high_precision(
 # so that a difference hidden outside the sampled ranges is found too.
 _WITNESS_REGIMES = (*_REGIMES, (0.01, 0.2, True), (4.0, 40.0, True), (40.0, 400.0, True))
 _WITNESS_DENOMINATORS = (997, 1009, 7919, 65537)
-_EARLY_WITNESSES = 3  # witness points tried before cancel()
+_EARLY_WITNESSES = 3  # witness points tried before cancel() on a big expression
+_LOW_DEGREE = 12  # cancel() expands products: cheap up to about this total degree
+
+
+def _degree_bound(expr: sympy.Basic) -> int:
+    """An upper bound on the total degree of ``expr`` as a polynomial in its atoms.
+
+    Functions count as degree 1 in their arguments' atoms (a product inside exp()
+    is not expanded by cancel()); negative and fractional powers count their size.
+    """
+    if expr.is_Atom:
+        return 0 if expr.is_number else 1
+    if expr.is_Add:
+        return max(_degree_bound(arg) for arg in expr.args)
+    if expr.is_Mul:
+        return sum(_degree_bound(arg) for arg in expr.args)
+    if expr.is_Pow:
+        base, exponent = expr.args
+        if exponent.is_Rational:
+            return min(10**6, int(sympy.ceiling(abs(exponent))) * _degree_bound(base))
+        return _degree_bound(base) + _degree_bound(exponent)
+    return 1
 
 
 def _witness_points(names: Sequence[str], seed: int) -> list[dict[str, sympy.Rational]]:
@@ -396,10 +417,12 @@ def _exact_check(answer: sympy.Expr, expected: sympy.Expr, seed: int) -> dict[st
         return {"verdict": "equal", "point": None}
     names = sorted(symbols)
     witnesses = _witness_points(names, seed)
-    # A difference that is nonzero almost everywhere shows at the first points (a few ms);
-    # cancel() can take far longer on a big expression, so it comes second.
+    # cancel() first settles the usual small correct answer fastest; on a big expression
+    # (say a product of 32 factors) it can take far longer than a few exact witness
+    # points, where a difference that is nonzero almost everywhere shows at once.
+    early = _EARLY_WITNESSES if _degree_bound(difference) > _LOW_DEGREE else 0
     for index, point in enumerate(witnesses):
-        if index == _EARLY_WITNESSES and sympy.cancel(difference) == 0:
+        if index == early and sympy.cancel(difference) == 0:
             return {"verdict": "equal", "point": None}
         if _differs_at(a, e, {symbols[name]: value for name, value in point.items()}):
             return {"verdict": "not_equal", "point": {name: float(value) for name, value in point.items()}}
