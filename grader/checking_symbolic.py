@@ -4,9 +4,14 @@ A hidden test asks the student's function for a formula (a SymPy expression,
 which arrives here as `codec.SymbolicText`, or a plain string), and
 `check_symbolic` decides with `grader.symbolic` whether it is equivalent to
 the expected one. Equivalent forms pass; a wrong answer fails with the
-question, the expected and the given formula, a point where the two differ
-(with both values) and, when the answer matches a known mistake, what that
-mistake is. An answer that does not parse fails with the parser's message.
+question, the given formula, a point where the two differ (with both values)
+and, when the answer matches a known mistake, what that mistake is. An answer
+that does not parse fails with the parser's message.
+
+The expected formula itself is part of the feedback only when the grading run
+allows it (`expected_feedback`): self-study `grade` shows it once a function
+has had REVEAL_AFTER wrong attempts (counted in the progress store); without
+a policy -- batch, Gradescope, nbgrader, any direct call -- it is never shown.
 
 SymPy is imported only through `grader.symbolic`, lazily, when a check runs:
 importing this module stays cheap.
@@ -14,8 +19,10 @@ importing this module stays cheap.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any
 
 from grader.checking import CheckFailed, Student, explain_error
@@ -28,6 +35,47 @@ class SymbolicMistake:
 
     answer: str
     message: str
+
+
+REVEAL_AFTER = 3  # wrong attempts at a function before its expected formula is shown
+MAX_SHOWN = 300  # characters of a wrong answer quoted back
+
+
+@dataclass
+class ExpectedPolicy:
+    """When a wrong symbolic answer's feedback may show the expected formula.
+
+    `wrong_before` counts, per function, the earlier runs with a wrong
+    symbolic answer (from the progress store); the formula is shown from the
+    run after the REVEAL_AFTER-th. `wrong_now` collects the functions whose
+    answer was wrong in this run, for the caller to record.
+    """
+
+    exercise: str
+    wrong_before: Mapping[str, int]
+    reveal_after: int = REVEAL_AFTER
+    wrong_now: set[str] = field(default_factory=set)
+
+    def attempt(self, func: str) -> int:
+        """The number of this run among the wrong attempts at `func`."""
+        return self.wrong_before.get(func, 0) + 1
+
+    def shows_expected(self, func: str) -> bool:
+        return self.attempt(func) > self.reveal_after
+
+
+_POLICY: ContextVar[ExpectedPolicy | None] = ContextVar("grader_expected_policy", default=None)
+
+
+@contextmanager
+def expected_feedback(exercise: str, wrong_before: Mapping[str, int]) -> Iterator[ExpectedPolicy]:
+    """Within this block, wrong symbolic answers follow a self-study policy (see ExpectedPolicy)."""
+    policy = ExpectedPolicy(exercise, dict(wrong_before))
+    token = _POLICY.set(policy)
+    try:
+        yield policy
+    finally:
+        _POLICY.reset(token)
 
 
 def call_text(func: str, args: Sequence[Any], kwargs: dict[str, Any], key: str | None) -> str:
@@ -100,8 +148,14 @@ def check_symbolic(
     and `wrt`: then the expected answer is d(function)/d(wrt), computed by SymPy.
     `variables` names the symbols an answer may use; `question` is shown to the
     student; `mistakes` are known-wrong formulas with their explanations.
+    `seed` is the run's public seed: it only picks the readable counterexample;
+    the points the answer is evaluated at are drawn afresh, in secret, after
+    the call has returned (see `grader.symbolic`).
 
-    Returns the student's answer text when it is equivalent; raises CheckFailed otherwise.
+    Returns the student's answer text when it is equivalent; raises CheckFailed
+    otherwise. A wrong answer's feedback shows the expected formula only under
+    an `expected_feedback` policy that allows it, and counts the wrong attempt
+    there.
     """
     from grader import symbolic
 
@@ -135,18 +189,27 @@ def check_symbolic(
         )
     if verdict.status == "equivalent":
         return text
-    raise CheckFailed(header + _feedback(verdict, text))
+    policy = _POLICY.get()
+    if policy is not None and verdict.status == "different":
+        policy.wrong_now.add(func)
+    raise CheckFailed(header + _feedback(verdict, text, func, policy))
 
 
-def _feedback(verdict: Any, text: str) -> str:
-    """expected / got / where they differ (the verdict's message quotes both values) / why."""
+def _feedback(verdict: Any, text: str, func: str, policy: ExpectedPolicy | None) -> str:
+    """[expected] / got / where they differ (the verdict's message quotes both values) / why."""
     if verdict.status == "invalid":
         return f"got:      {text!r}\nproblem:  {verdict.message}"
-    lines = [
-        f"expected: {verdict.expected}",
-        f"got:      {verdict.answer}",
-        f"problem:  {verdict.message}",
-    ]
+    lines = []
+    if policy is not None and policy.shows_expected(func):
+        lines.append(f"expected: {verdict.expected}")
+    elif policy is not None:
+        lines.append(f"expected: hidden for now (wrong attempt {policy.attempt(func)} of "
+                     f"{policy.reveal_after} at {func});")
+        lines.append(f"          `grade solution {policy.exercise}` shows it")
+    got = str(verdict.answer)
+    if len(got) > MAX_SHOWN:  # e.g. a product of 32 factors: the point below says enough
+        got = got[: MAX_SHOWN - 1] + "…"
+    lines += [f"got:      {got}", f"problem:  {verdict.message}"]
     if verdict.diagnosis:
         lines.append(f"likely mistake: {verdict.diagnosis}")
     return "\n".join(lines)

@@ -7,6 +7,9 @@ Schema (one file, `.grade/progress.sqlite3` in the workspace):
 - ``hints(exercise, shown)`` — how many progressive hints were revealed.
 - ``quiz(id, topic, kind, question, score, max_score, seed, created)`` — one row
   per answered `grade quiz` / `grade pyq` practice question.
+- ``wrong_answers(exercise, function, count)`` — how many recorded runs gave a
+  wrong symbolic answer for that function (its expected formula is shown from
+  the fourth). Created on first use, so older databases gain it untouched.
 
 Every write is a short transaction in WAL mode with a busy timeout, so two
 `grade` processes writing at once both succeed instead of failing "database is
@@ -22,7 +25,7 @@ import fcntl
 import os
 import sqlite3
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -51,6 +54,12 @@ CREATE TABLE IF NOT EXISTS quiz (
     max_score REAL NOT NULL,
     seed INTEGER,
     created TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS wrong_answers (
+    exercise INTEGER NOT NULL,
+    function TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (exercise, function)
 );
 """
 
@@ -308,3 +317,23 @@ class ProgressStore:
                 "SELECT topic, kind, question, score, max_score, seed, created FROM quiz ORDER BY id"
             ).fetchall()
         return [QuizRecord(*row) for row in rows]
+
+    def wrong_answer_counts(self, exercise: int) -> dict[str, int]:
+        """Function name -> recorded runs with a wrong symbolic answer for it."""
+        with self._connect(write=False) as conn:
+            rows = conn.execute(
+                "SELECT function, count FROM wrong_answers WHERE exercise = ?", (exercise,)
+            ).fetchall()
+        return {str(function): int(count) for function, count in rows}
+
+    def record_wrong_answers(self, exercise: int, functions: Iterable[str]) -> None:
+        """Count one more wrong attempt at each of `functions` (one run: once each)."""
+        names = sorted(set(functions))
+        if not names:
+            return
+        with self._connect(write=True) as conn:
+            conn.executemany(
+                "INSERT INTO wrong_answers (exercise, function, count) VALUES (?, ?, 1)"
+                " ON CONFLICT(exercise, function) DO UPDATE SET count = count + 1",
+                [(exercise, name) for name in names],
+            )

@@ -4,28 +4,39 @@ How an answer ``a`` is compared with the expected expression ``e``:
 
 1. ``a`` is parsed safely (:mod:`grader.symbolic_parse`).  If ``a - e`` is
    already 0 after SymPy's automatic evaluation, that settles it.
-2. Numeric check: ``a`` and ``e`` are evaluated in float64 at 32 seeded
-   random points (positive, mixed-sign, small and larger values, avoiding 0),
-   together with a bound on the rounding error.  Where ``e`` is defined, ``a``
-   must be defined too and agree within ``1e-8`` relative plus ``1e-9``
-   absolute (widened by the rounding bound).  A clear disagreement means
-   "different" at once (milliseconds); a slight one is re-checked with
-   30-digit arithmetic in a child process.
-3. Symbolic confirmation: when every point agrees, ``simplify(a - e) == 0``
-   runs in a forked child process that is killed after ``timeout`` seconds.
-   SymPy cannot be interrupted from a thread, so a process is the only hard
-   bound.  The numeric evidence decides the verdict; the symbolic step only
-   upgrades the ``method``, so a slow simplification never changes it.
+2. Numeric check: ``a`` and ``e`` are evaluated in float64 at 32 random
+   points (positive, mixed-sign, small and larger values, avoiding 0),
+   together with a bound on the rounding error.  The points come from a fresh
+   secret seed drawn (``os.urandom``) only after the answer is fixed, so an
+   answer cannot be built to agree at them (e.g. ``e + c·∏(x − xᵢ)``): the
+   public ``--seed`` only picks the readable counterexample.  Where ``e`` is
+   defined, ``a`` must be defined too and agree within ``1e-8`` relative
+   plus ``1e-9`` absolute (widened by the rounding bound).  A clear
+   disagreement means "different" at once (milliseconds); a slight one is
+   re-checked with exact arithmetic in a child process.
+3. Exact check, which outranks the numbers whenever it completes: in a
+   forked child (killed after ``timeout`` seconds; SymPy cannot be
+   interrupted from a thread), decimals are read as the exact numbers they
+   stand for and ``cancel(a - e)`` is tried; a nonzero rational function, or
+   an exact rational point (from the secret seed, including values outside
+   the sampled ranges) where both sides differ beyond any rounding, proves
+   "different" even if every sample point agreed; ``simplify`` then tries to
+   prove equality.  A proof of equality also wins over a numeric near-miss.
+   When no exact step completes, the numeric evidence decides.
 4. On a mismatch, the answer is compared (numerically, at the same points)
    with known wrong variants to explain the likely mistake.
+
+The child gets the parsed expressions by ``fork`` and never reads text; its
+reply is one size-capped JSON object with a per-call token, never a pickle.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import json
 import math
 import os
-import pickle
 import selectors
 import signal
 import time
@@ -55,6 +66,7 @@ __all__ = [
     "call_with_timeout",
     "check_derivative",
     "check_equivalent",
+    "fresh_sample_seed",
     "inner_derivative_mistakes",
     "parse_answer",
     "sample_points",
@@ -71,6 +83,8 @@ MIN_POINTS = 8  # agreeing points needed for a numeric verdict (and for a diagno
 MAX_RECHECKS = 8  # suspicious points re-evaluated with 30 digits
 POINTS_PER_REGIME = 8
 # (low, high, random signs): |value| is drawn uniformly from [low, high]
+# No wider values here: a correct answer in another form (tanh written with exp) can
+# overflow float64 there while the expected value does not. The exact check goes wider.
 _REGIMES = ((0.2, 2.0, False), (0.2, 2.0, True), (0.05, 0.95, False), (1.5, 4.0, False))
 SAMPLE_SIZE = POINTS_PER_REGIME * len(_REGIMES)
 # Counterexamples are first searched among values a student can check by hand.
@@ -91,16 +105,23 @@ class SymbolicVerdict:
         diagnosis: the likely mistake in one sentence, or None.
         method: how the verdict was reached:
             "identical" -- answer - expected is 0 as soon as SymPy builds it;
-            "numeric+simplify" -- all points agree and simplify confirmed it;
-            "numeric+inconclusive" -- all points agree, simplify finished
-            without reaching 0 (still "equivalent");
-            "numeric" -- all points agree, simplify timed out or failed
-            (still "equivalent"), or a point showed a clear difference;
+            "numeric+simplify" -- all points agree and an exact check
+            (cancel, then simplify) confirmed it;
+            "numeric+inconclusive" -- all points agree, the exact checks
+            finished without a proof either way (still "equivalent");
+            "numeric" -- all points agree and the exact checks timed out or
+            failed (still "equivalent"), or a point showed a clear difference;
             "numeric+high-precision" -- a small float difference was
-            confirmed with 30-digit arithmetic;
-            "simplify" -- the expected value is undefined at almost every
-            sample point, so only the symbolic step decided;
+            confirmed with exact arithmetic (or could not be re-checked);
+            "exact" -- all points agree but the exact check proved a
+            difference (a rational function that is not 0, or an exact
+            point where the two differ);
+            "simplify" -- an exact proof decided alone: the expected value is
+            undefined at almost every sample point, or a numeric near-miss
+            was proven to be an equality;
             "parse" -- the answer was invalid.
+        sample_seed: the secret seed of the sample points (None when the
+            answer was invalid); kept for debugging, never shown.
     """
 
     status: Status
@@ -110,6 +131,7 @@ class SymbolicVerdict:
     counterexample: dict[str, float] | None
     diagnosis: str | None
     method: str
+    sample_seed: int | None = None
 
     @property
     def correct(self) -> bool:
@@ -120,26 +142,35 @@ class SymbolicVerdict:
 # Hard time bound: run a function in a forked child
 # --------------------------------------------------------------------------
 
+MAX_REPLY_BYTES = 64 * 1024  # a proof verdict is a few hundred bytes
+
 
 @dataclass(frozen=True)
 class ChildResult:
     """``status`` is "ok" (``value`` holds the result), "error" (``value`` holds
-    the exception's repr), "timeout" (child killed) or "unavailable" (no fork)."""
+    a short description), "timeout" (child killed) or "unavailable" (no fork)."""
 
     status: Literal["ok", "error", "timeout", "unavailable"]
     value: Any = None
 
 
 def call_with_timeout(fn: Callable[[], Any], timeout: float) -> ChildResult:
-    """Run ``fn()`` in a forked child and return its (picklable) result.
+    """Run ``fn()`` in a forked child and return its result, which must be plain JSON data.
 
     The child is killed with SIGKILL once ``timeout`` seconds have passed, so
     this returns after at most about ``timeout`` seconds plus the fork cost,
     whatever ``fn`` does.  The child is always reaped.
+
+    The reply is one JSON object carrying a random token drawn here before the
+    fork; it is read up to MAX_REPLY_BYTES and decoded with ``json`` only (never
+    unpickled), and anything else -- too long, not JSON, the wrong shape, the
+    wrong token (something other than our child wrote into the pipe, e.g.
+    through ``/proc/<pid>/fd``) -- is an "error" result, never an exception.
     """
     if not hasattr(os, "fork") or timeout <= 0:
         return ChildResult("unavailable" if not hasattr(os, "fork") else "timeout")
     deadline = time.monotonic() + timeout
+    token = os.urandom(16).hex()
     read_fd, write_fd = os.pipe()
     try:
         pid = os.fork()
@@ -148,31 +179,47 @@ def call_with_timeout(fn: Callable[[], Any], timeout: float) -> ChildResult:
         os.close(write_fd)
         return ChildResult("unavailable")
     if pid == 0:  # pragma: no cover - runs in the child; coverage cannot see it
-        _child_main(fn, read_fd, write_fd)
+        _child_main(fn, token, read_fd, write_fd)
     os.close(write_fd)
     try:
-        payload = _read_until(read_fd, deadline)
+        payload = _read_until(read_fd, deadline, MAX_REPLY_BYTES)
     finally:
         os.close(read_fd)
         _kill_and_reap(pid)
     if payload is None:
         return ChildResult("timeout")
+    return _decode_reply(payload, token)
+
+
+def _decode_reply(payload: bytes, token: str) -> ChildResult:
+    """The child's reply, checked field by field; a bad reply is an "error"."""
+    if len(payload) > MAX_REPLY_BYTES:
+        return ChildResult("error", "reply too large")
     try:
-        status, value = pickle.loads(payload)
-    except Exception:  # a child killed mid-write leaves a truncated payload
-        return ChildResult("error", "unreadable result")
-    return ChildResult(status, value)
+        reply = json.loads(payload.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):  # truncated (child killed mid-write) or garbage
+        return ChildResult("error", "unreadable reply")
+    if not isinstance(reply, dict) or set(reply) != {"token", "status", "value"}:
+        return ChildResult("error", "malformed reply")
+    if reply["token"] != token:
+        return ChildResult("error", "reply not from the proof child")
+    status = reply["status"]
+    if status not in ("ok", "error") or (status == "error" and not isinstance(reply["value"], str)):
+        return ChildResult("error", "malformed reply")
+    return ChildResult(status, reply["value"])
 
 
-def _child_main(fn: Callable[[], Any], read_fd: int, write_fd: int) -> None:  # pragma: no cover
+def _child_main(fn: Callable[[], Any], token: str, read_fd: int, write_fd: int) -> None:  # pragma: no cover
     # os._exit skips atexit handlers and buffered-output flushing inherited
     # from the parent (pytest, Jupyter), which must only happen once.
     try:
         os.close(read_fd)
         try:
-            payload = pickle.dumps(("ok", fn()))
+            reply = {"token": token, "status": "ok", "value": fn()}
+            payload = json.dumps(reply, allow_nan=False).encode()
         except BaseException as exc:  # report anything, even SystemExit, to the parent
-            payload = pickle.dumps(("error", repr(exc)))
+            reply = {"token": token, "status": "error", "value": repr(exc)[:1000]}
+            payload = json.dumps(reply).encode()
         view = memoryview(payload)
         while view:
             view = view[os.write(write_fd, view) :]
@@ -180,9 +227,10 @@ def _child_main(fn: Callable[[], Any], read_fd: int, write_fd: int) -> None:  # 
         os._exit(0)
 
 
-def _read_until(fd: int, deadline: float) -> bytes | None:
-    """Read ``fd`` to EOF; None if the deadline passes first."""
+def _read_until(fd: int, deadline: float, limit: int) -> bytes | None:
+    """Read ``fd`` to EOF (at most ``limit`` + 1 bytes); None if the deadline passes first."""
     chunks: list[bytes] = []
+    size = 0
     # a selector rather than select.select, which fails for fd numbers >= 1024
     with selectors.DefaultSelector() as selector:
         selector.register(fd, selectors.EVENT_READ)
@@ -194,6 +242,9 @@ def _read_until(fd: int, deadline: float) -> bytes | None:
             if not chunk:
                 return b"".join(chunks)
             chunks.append(chunk)
+            size += len(chunk)
+            if size > limit:  # stop reading: the caller reports "reply too large"
+                return b"".join(chunks)
 
 
 def _kill_and_reap(pid: int) -> None:
@@ -216,7 +267,7 @@ def _as_real(*exprs: sympy.Expr) -> list[sympy.Expr]:
 
 def _prove_equal(answer: sympy.Expr, expected: sympy.Expr) -> bool:
     """True if SymPy shows answer - expected == 0 for real variables."""
-    difference = sympy.Add(*_as_real(answer, -expected))
+    difference = sympy.Add(*_as_real(_exact_numbers(answer), -_exact_numbers(expected)))
     # cancel() settles rational expressions in the variables and in exp(...) terms
     # (polynomials, the sigmoid's σ(1 − σ) forms) in milliseconds, without the
     # ~0.2 s of imports simplify() makes on first use; simplify is the fallback.
@@ -227,15 +278,157 @@ def _prove_equal(answer: sympy.Expr, expected: sympy.Expr) -> bool:
     return difference.equals(0) is True
 
 
-def _differ_in_high_precision(answer: sympy.Expr, expected: sympy.Expr, points: list[dict[str, float]]) -> bool:
-    """Re-evaluate with 30 significant digits: do they really differ anywhere?"""
-    for point in points:
-        subs = {sym: sympy.Float(point[sym.name], 40) for sym in answer.free_symbols | expected.free_symbols}
-        a = answer.evalf(30, subs=subs)
-        e = expected.evalf(30, subs=subs)
-        if abs(a - e) > 1e-20 * max(abs(a), abs(e)) + 1e-25:
-            return True
-    return False
+def _float_to_rational(value: float) -> sympy.Rational:
+    """The number a decimal in an answer stands for.
+
+    The simplest fraction (denominator up to 10**6) that rounds to the same
+    double, so 0.1 is 1/10 and Python's 1/3 = 0.3333333333333333 is 1/3; else
+    the decimal itself, exactly (0.333333333333 is not 1/3).
+    """
+    simple = Fraction(value).limit_denominator(10**6)
+    if float(simple) != value:
+        simple = Fraction(repr(value))
+    return sympy.Rational(simple.numerator, simple.denominator)
+
+
+def _exact_numbers(expr: sympy.Expr) -> sympy.Expr:
+    """``expr`` with every Float replaced by the exact number it stands for."""
+    floats = expr.atoms(sympy.Float)
+    if not floats:
+        return expr
+    return expr.xreplace({f: _float_to_rational(float(f)) for f in floats})
+
+
+EXACT_DIGITS = 50  # working precision of the exact comparison
+# |a - e| above this (relative to max(1, |a|, |e|)) with EXACT_DIGITS correct digits is a
+# proven difference; true equality leaves about 10**-EXACT_DIGITS.
+EXACT_GAP = sympy.Float("1e-35", EXACT_DIGITS)
+
+
+def _exact_value(expr: sympy.Expr, point: Mapping[sympy.Symbol, sympy.Rational]) -> sympy.Float | None:
+    """``expr`` at an exact point to EXACT_DIGITS certified digits, or None if not a finite real."""
+    try:
+        value = expr.xreplace(point).evalf(EXACT_DIGITS, strict=True)
+    except Exception:  # PrecisionExhausted, or a function with no numeric value there
+        return None
+    if not (value.is_Number and value.is_finite and value.is_real):
+        return None  # complex, nan, zoo: proves nothing here
+    return sympy.Float(value, EXACT_DIGITS)
+
+
+def _differs_at(
+    answer: sympy.Expr, expected: sympy.Expr, point: Mapping[sympy.Symbol, sympy.Rational]
+) -> bool:
+    a = _exact_value(answer, point)
+    e = _exact_value(expected, point)
+    if a is None or e is None:
+        return False
+    return bool(abs(a - e) > EXACT_GAP * max(sympy.Float(1), abs(a), abs(e)))
+
+
+def _exact_pair(answer: sympy.Expr, expected: sympy.Expr) -> tuple[sympy.Expr, sympy.Expr, dict[str, sympy.Symbol]]:
+    """Both with exact numbers and the same real symbols; name -> symbol."""
+    a, e = _as_real(_exact_numbers(answer), _exact_numbers(expected))
+    return a, e, {sym.name: sym for sym in a.free_symbols | e.free_symbols}
+
+
+def _differ_in_high_precision(
+    answer: sympy.Expr, expected: sympy.Expr, points: list[dict[str, float]]
+) -> int | None:
+    """Index of the first of ``points`` where the two really differ (exact arithmetic), or None."""
+    a, e, symbols = _exact_pair(answer, expected)
+    for index, point in enumerate(points):
+        exact = {sym: sympy.Rational(point.get(name, 1.0)) for name, sym in symbols.items()}
+        if _differs_at(a, e, exact):
+            return index
+    return None
+
+
+# Regimes of the exact witness search: the numeric regimes plus wider values,
+# so that a difference hidden outside the sampled ranges is found too.
+_WITNESS_REGIMES = (*_REGIMES, (0.01, 0.2, True), (4.0, 40.0, True), (40.0, 400.0, True))
+_WITNESS_DENOMINATORS = (997, 1009, 7919, 65537)
+_EARLY_WITNESSES = 3  # witness points tried before cancel() on a big expression
+_LOW_DEGREE = 12  # cancel() expands products: cheap up to about this total degree
+
+
+def _degree_bound(expr: sympy.Basic) -> int:
+    """An upper bound on the total degree of ``expr`` as a polynomial in its atoms.
+
+    Functions count as degree 1 in their arguments' atoms (a product inside exp()
+    is not expanded by cancel()); negative and fractional powers count their size.
+    """
+    if expr.is_Atom:
+        return 0 if expr.is_number else 1
+    if expr.is_Add:
+        return max(_degree_bound(arg) for arg in expr.args)
+    if expr.is_Mul:
+        return sum(_degree_bound(arg) for arg in expr.args)
+    if expr.is_Pow:
+        base, exponent = expr.args
+        if exponent.is_Rational:
+            return min(10**6, int(sympy.ceiling(abs(exponent))) * _degree_bound(base))
+        return _degree_bound(base) + _degree_bound(exponent)
+    return 1
+
+
+def _witness_points(names: Sequence[str], seed: int) -> list[dict[str, sympy.Rational]]:
+    """Two exact rational points per witness regime, from the run's secret seed."""
+    rng = np.random.default_rng([seed, 1])
+    points = []
+    for _ in range(2):
+        for low, high, signed in _WITNESS_REGIMES:
+            point = {}
+            for name in names:
+                q = int(rng.choice(_WITNESS_DENOMINATORS))
+                value = sympy.Rational(int(rng.integers(int(low * q), int(high * q) + 1)), q)
+                point[name] = -value if signed and rng.random() < 0.5 else value
+            points.append(point)
+    return points
+
+
+def _is_rational_function(difference: sympy.Expr, symbols: Sequence[sympy.Symbol]) -> bool:
+    """``difference`` is p/q with p, q polynomials in ``symbols`` over the rationals."""
+    if not symbols:
+        return bool(difference.is_Rational)
+    numerator, denominator = sympy.fraction(sympy.cancel(difference))
+    try:
+        polys = [sympy.Poly(part, *symbols) for part in (numerator, denominator)]
+    except sympy.PolynomialError:
+        return False
+    return all(poly.domain.is_ZZ or poly.domain.is_QQ for poly in polys)
+
+
+def _exact_check(answer: sympy.Expr, expected: sympy.Expr, seed: int) -> dict[str, Any]:
+    """Decide equality exactly where that is cheap; runs in the proof child.
+
+    Returns ``{"verdict": "equal" | "not_equal" | "unknown", "point": {name: value} | None}``:
+    "equal" when cancel() reduces the difference to 0; "not_equal" when the
+    difference is a nonzero rational function with rational coefficients
+    (cancel() is a normal form for those), or when at one of a few exact
+    rational points (drawn from the run's secret ``seed``) both sides are
+    finite reals that differ beyond any rounding (EXACT_DIGITS certified
+    digits) -- ``point`` is then that witness, as floats.  Works on the parsed
+    expressions only: no text is read here.
+    """
+    a, e, symbols = _exact_pair(answer, expected)
+    difference = a - e
+    if difference == 0:
+        return {"verdict": "equal", "point": None}
+    names = sorted(symbols)
+    witnesses = _witness_points(names, seed)
+    # cancel() first settles the usual small correct answer fastest; on a big expression
+    # (say a product of 32 factors) it can take far longer than a few exact witness
+    # points, where a difference that is nonzero almost everywhere shows at once.
+    early = _EARLY_WITNESSES if _degree_bound(difference) > _LOW_DEGREE else 0
+    for index, point in enumerate(witnesses):
+        if index == early and sympy.cancel(difference) == 0:
+            return {"verdict": "equal", "point": None}
+        if _differs_at(a, e, {symbols[name]: value for name, value in point.items()}):
+            return {"verdict": "not_equal", "point": {name: float(value) for name, value in point.items()}}
+    if _is_rational_function(difference, [symbols[name] for name in names]):
+        return {"verdict": "not_equal", "point": None}
+    return {"verdict": "unknown", "point": None}
 
 
 # --------------------------------------------------------------------------
@@ -394,11 +587,13 @@ def _generic_diagnosis(a: np.ndarray, e: np.ndarray) -> str | None:
     usable = np.isfinite(a) & np.isfinite(e) & (np.abs(e) > 1e-12)
     with np.errstate(all="ignore"):
         ratio = _constant_of(a[usable] / e[usable])
-    if ratio is not None and abs(ratio) > 1e-9:
+    # A ratio of exactly 1 (or an offset of exactly 0) means the sample points show no
+    # difference at all (only the exact check found one): nothing to say about it.
+    if ratio is not None and abs(ratio) > 1e-9 and ratio != 1:
         return _ratio_message(ratio)
     both = np.isfinite(a) & np.isfinite(e)
     offset = _constant_of(a[both] - e[both])
-    if offset is not None:
+    if offset is not None and offset != 0:
         return f"Your answer differs from the correct one by the constant {_format_factor(offset)}."
     return None
 
@@ -600,6 +795,17 @@ def _invalid(message: str, expected: sympy.Expr) -> SymbolicVerdict:
     return SymbolicVerdict("invalid", message, None, expected, None, None, "parse")
 
 
+def fresh_sample_seed() -> int:
+    """A seed for the sample points, from the OS's randomness: one per check.
+
+    It is drawn in the grading process after the student's answer has been
+    received, and lives only there, so nothing the submission can read or
+    compute (``--seed``, an earlier run's feedback, the grader's memory at
+    any earlier time) tells it where the answer will be evaluated.
+    """
+    return int.from_bytes(os.urandom(8), "little")
+
+
 def check_equivalent(
     answer: object,
     expected: sympy.Expr | str,
@@ -607,17 +813,22 @@ def check_equivalent(
     *,
     mistakes: Mistakes | None = None,
     seed: int = 0,
+    sample_seed: int | None = None,
     timeout: float = 3.0,
 ) -> SymbolicVerdict:
     """Decide whether ``answer`` equals ``expected`` as a function of ``variables``.
 
     ``answer`` is formula text or a SymPy expression (anything else is
     "invalid").  "equivalent" means: wherever ``expected`` is defined at the
-    sampled points, the answer is defined too and equal to 1e-8 relative --
-    confirmed symbolically if ``simplify`` finishes within ``timeout`` seconds
-    (see ``SymbolicVerdict.method``).  "different" comes with a counterexample
-    and a diagnosis if the answer matches one of ``mistakes`` or differs from
-    ``expected`` by a constant factor or offset.
+    sampled points, the answer is defined too and equal to 1e-8 relative,
+    and no exact check that finishes within ``timeout`` seconds shows them to
+    differ (see ``SymbolicVerdict.method``).  "different" comes with a
+    counterexample and a diagnosis if the answer matches one of ``mistakes``
+    or differs from ``expected`` by a constant factor or offset.
+
+    The sample points come from ``sample_seed``, by default a fresh secret
+    (:func:`fresh_sample_seed`) per call; ``seed`` (the run's public seed)
+    only picks the readable counterexample shown on a mismatch.
 
     ``expected`` and the wrong expressions in ``mistakes`` are trusted author
     input: SymPy expressions or formula text (read by the answer parser).
@@ -632,7 +843,7 @@ def check_equivalent(
     deadline = time.monotonic() + timeout
     expected_expr = _author_expr(expected, variables, "expected")
     candidates = _user_mistakes(mistakes, variables)
-    return _check(answer, expected_expr, variables, candidates, seed, deadline)
+    return _check(answer, expected_expr, variables, candidates, seed, sample_seed, deadline)
 
 
 def check_derivative(
@@ -643,6 +854,7 @@ def check_derivative(
     *,
     mistakes: Mistakes | None = None,
     seed: int = 0,
+    sample_seed: int | None = None,
     timeout: float = 3.0,
 ) -> SymbolicVerdict:
     """Check ``answer`` against the partial derivative ``sympy.diff(function, wrt)``.
@@ -664,7 +876,7 @@ def check_derivative(
     expected = sympy.diff(function_expr, w)
     candidates = _user_mistakes(mistakes, list(symbols.values()))
     candidates += _derivative_candidates(function_expr, w, symbols, expected)
-    return _check(answer, expected, list(symbols.values()), candidates, seed, deadline)
+    return _check(answer, expected, list(symbols.values()), candidates, seed, sample_seed, deadline)
 
 
 def _check(
@@ -673,20 +885,28 @@ def _check(
     variables: Sequence[str | sympy.Symbol],
     candidates: Sequence[tuple[str, sympy.Expr]],
     seed: int,
+    sample_seed: int | None,
     deadline: float,
 ) -> SymbolicVerdict:
     symbols = _resolve_symbols(variables, expected, *(wrong for _, wrong in candidates))
-    samples = sample_points(list(symbols), seed)
-    expected_values = _evaluate_checked(expected, samples, "the expected expression")
     try:
         parsed = parse_answer(answer, list(symbols.values()))  # type: ignore[arg-type]
+    except InvalidAnswer as exc:
+        return _invalid(str(exc), expected)
+    except Exception:  # hostile input must never crash the grader
+        return _invalid("Your answer could not be read; please rewrite it more simply.", expected)
+    # Only now, with the answer fixed, are the points where it is evaluated drawn.
+    secret = fresh_sample_seed() if sample_seed is None else sample_seed
+    samples = sample_points(list(symbols), secret)
+    expected_values = _evaluate_checked(expected, samples, "the expected expression")
+    try:
         answer_values = evaluate_with_error(parsed, samples, SAMPLE_SIZE)
     except InvalidAnswer as exc:
         return _invalid(str(exc), expected)
     except Exception:  # hostile input must never crash the grader
         return _invalid("Your answer could not be read; please rewrite it more simply.", expected)
-    case = _Case(parsed, expected, answer_values, expected_values, samples, candidates, seed)
-    return _decide(case, deadline)
+    case = _Case(parsed, expected, answer_values, expected_values, samples, candidates, seed, secret)
+    return dataclasses.replace(_decide(case, deadline), sample_seed=secret)
 
 
 @dataclass(frozen=True)
@@ -699,7 +919,8 @@ class _Case:
     expected_values: Sampled
     samples: dict[str, np.ndarray]
     candidates: Sequence[tuple[str, sympy.Expr]]
-    seed: int
+    seed: int  # public: picks the readable counterexample
+    sample_seed: int  # secret: the sample points and the exact check's witnesses
 
     @property
     def names(self) -> list[str]:
@@ -708,44 +929,100 @@ class _Case:
         return [name for name in self.samples if name in used]
 
 
+def _equivalent(case: _Case, method: str) -> SymbolicVerdict:
+    return SymbolicVerdict("equivalent", "Correct.", case.answer, case.expected, None, None, method)
+
+
 def _decide(case: _Case, deadline: float) -> SymbolicVerdict:
+    """Numeric evidence first; an exact check that completes overrides it.
+
+    A clear numeric difference settles "different" at once.  Otherwise the
+    proof child runs :func:`_exact_check` (and re-checks near-misses with
+    exact arithmetic): a proven equality wins over a numeric near-miss, a
+    proven difference over numeric agreement.  Only when no exact check
+    completes does the numeric evidence decide.
+    """
     if case.answer - case.expected == 0:  # identical once SymPy has evaluated both
-        return SymbolicVerdict("equivalent", "Correct.", case.answer, case.expected, None, None, "identical")
+        return _equivalent(case, "identical")
     comparison = _compare(case.answer_values, case.expected_values)
     if comparison.clear.any():
         index = int(np.flatnonzero(comparison.clear)[0])
         return _different(case, _readable_counterexample(case, index), "numeric")
-    if comparison.suspicious.any():
-        indices = np.flatnonzero(comparison.suspicious)[:MAX_RECHECKS]
-        points = [_point(case.samples, int(i), list(case.samples)) for i in indices]
-        recheck = call_with_timeout(
-            lambda: _differ_in_high_precision(case.answer, case.expected, points),
-            deadline - time.monotonic(),
-        )
-        # If the re-check cannot finish, the float evidence of a difference stands.
-        if recheck.status != "ok" or recheck.value:
-            point = _point(case.samples, int(indices[0]), case.names)
+    near_misses = np.flatnonzero(comparison.suspicious)[:MAX_RECHECKS]
+    few_points = comparison.agree.sum() < MIN_POINTS
+    # Half the time for the quick exact check, the rest for simplify().
+    budget = (deadline - time.monotonic()) / 2
+    if near_misses.size:
+        points = [_point(case.samples, int(i), list(case.samples)) for i in near_misses]
+        recheck = call_with_timeout(lambda: _differ_in_high_precision(case.answer, case.expected, points), budget)
+        recheck_value = recheck.value if recheck.status == "ok" else None
+        if isinstance(recheck_value, int) and not isinstance(recheck_value, bool) and 0 <= recheck_value < len(points):
+            point = _point(case.samples, int(near_misses[recheck_value]), case.names)
             return _different(case, point, "numeric+high-precision")
-    if comparison.agree.sum() < MIN_POINTS:
-        return _decide_symbolically(case.answer, case.expected, deadline)
+        if recheck.status != "ok" or recheck_value is not None:
+            # Neither re-checked nor proven equal: the float evidence of a difference stands,
+            # unless a proof of equality completes.
+            if _prove(case.answer, case.expected, deadline) == "proved":
+                return _equivalent(case, "simplify")
+            point = _point(case.samples, int(near_misses[0]), case.names)
+            return _different(case, point, "numeric+high-precision")
+        budget = (deadline - time.monotonic()) / 2
+    exact = _exact(case, budget)
+    if exact is not None:
+        verdict, witness = exact
+        if verdict == "equal":
+            return _equivalent(case, "simplify" if few_points else "numeric+simplify")
+        if verdict == "not_equal":
+            method = "simplify" if few_points else "exact"
+            if witness is None and few_points:
+                return _unconfirmed(case)
+            fallback = witness or _point(case.samples, 0, case.names)
+            return _different(case, _readable_counterexample(case, None, fallback), method)
+    if few_points:
+        return _decide_symbolically(case, deadline)
     proof = _prove(case.answer, case.expected, deadline)
     method = {"proved": "numeric+simplify", "unproved": "numeric+inconclusive"}.get(proof, "numeric")
-    return SymbolicVerdict("equivalent", "Correct.", case.answer, case.expected, None, None, method)
+    return _equivalent(case, method)
+
+
+def _exact(case: _Case, budget: float) -> tuple[str, dict[str, float] | None] | None:
+    """(verdict, witness point) from :func:`_exact_check` in the proof child; None if it did not finish."""
+    result = call_with_timeout(lambda: _exact_check(case.answer, case.expected, case.sample_seed), budget)
+    if result.status != "ok" or not isinstance(result.value, dict):
+        return None
+    verdict, point = result.value.get("verdict"), result.value.get("point")
+    if verdict not in ("equal", "not_equal", "unknown"):
+        return None
+    return verdict, _valid_point(point, case.names)
+
+
+def _valid_point(point: object, names: Sequence[str]) -> dict[str, float] | None:
+    """A witness from the child, if it is a point over exactly ``names`` with finite coordinates."""
+    if not isinstance(point, dict) or set(point) != set(names):
+        return None
+    values = [point[name] for name in names]
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in values):
+        return None
+    return {name: float(point[name]) for name in names}
 
 
 def _prove(answer: sympy.Expr, expected: sympy.Expr, deadline: float) -> Literal["proved", "unproved", "timeout"]:
     result = call_with_timeout(lambda: _prove_equal(answer, expected), deadline - time.monotonic())
-    if result.status == "ok":
+    if result.status == "ok" and isinstance(result.value, bool):
         return "proved" if result.value else "unproved"
     return "timeout"
 
 
-def _decide_symbolically(answer: sympy.Expr, expected: sympy.Expr, deadline: float) -> SymbolicVerdict:
-    """Fallback when ``expected`` is undefined at almost every sample point."""
-    if _prove(answer, expected, deadline) == "proved":
-        return SymbolicVerdict("equivalent", "Correct.", answer, expected, None, None, "simplify")
+def _unconfirmed(case: _Case) -> SymbolicVerdict:
     message = "Your answer could not be confirmed to equal the expected expression."
-    return SymbolicVerdict("different", message, answer, expected, None, None, "simplify")
+    return SymbolicVerdict("different", message, case.answer, case.expected, None, None, "simplify")
+
+
+def _decide_symbolically(case: _Case, deadline: float) -> SymbolicVerdict:
+    """Fallback when ``expected`` is undefined at almost every sample point."""
+    if _prove(case.answer, case.expected, deadline) == "proved":
+        return _equivalent(case, "simplify")
+    return _unconfirmed(case)
 
 
 def _clear_at(case: _Case, points: Mapping[str, np.ndarray]) -> np.ndarray:
@@ -755,11 +1032,15 @@ def _clear_at(case: _Case, points: Mapping[str, np.ndarray]) -> np.ndarray:
     return _compare(answer, expected).clear
 
 
-def _readable_counterexample(case: _Case, index: int) -> dict[str, float]:
+def _readable_counterexample(
+    case: _Case, index: int | None, fallback: dict[str, float] | None = None
+) -> dict[str, float]:
     """A point where the two clearly differ, preferring small round numbers.
 
-    Tries random combinations of simple values first, then the sample point
-    rounded to 2 decimals, then the sample point itself.
+    Tries random combinations of simple values first (picked by the public
+    seed, so a rerun with ``--seed`` shows the same), then the sample point
+    ``index`` rounded to 2 decimals and that point itself, or ``fallback``
+    (a witness of the exact check).
     """
     rng = np.random.default_rng(case.seed + 1)
     nice = {name: rng.choice(_NICE_VALUES, SAMPLE_SIZE) for name in case.samples}
@@ -769,10 +1050,30 @@ def _readable_counterexample(case: _Case, index: int) -> dict[str, float]:
     clear = _clear_at(case, nice)
     if clear.any():
         return _point(nice, int(np.flatnonzero(clear)[0]), case.names)
+    if index is None:
+        assert fallback is not None
+        return fallback
     rounded = {name: np.round(values[index : index + 1], 2) for name, values in case.samples.items()}
     if _clear_at(case, rounded).all():
         return _point(rounded, 0, case.names)
     return _point(case.samples, index, case.names)
+
+
+def _exact_mismatch_message(case: _Case, point: dict[str, float]) -> str:
+    """Both values with enough exact digits to see a difference smaller than float rounding."""
+    a, e, symbols = _exact_pair(case.answer, case.expected)
+    exact = {sym: sympy.Rational(point.get(name, 1.0)) for name, sym in symbols.items()}
+    shown_a, shown_e = (_exact_value(expr, exact) for expr in (a, e))
+    if shown_a is None or shown_e is None:
+        return f"Not quite: at {_format_point(point)} your answer differs slightly from the correct value."
+    digits = 17
+    while digits < EXACT_DIGITS - 5 and str(shown_a.evalf(digits)) == str(shown_e.evalf(digits)):
+        digits += 1
+    where = f"at {_format_point(point)} " if point else ""
+    return (
+        f"Not quite: {where}your answer evaluates to {shown_a.evalf(digits)} "
+        f"but the correct value is {shown_e.evalf(digits)}."
+    )
 
 
 def _different(case: _Case, point: dict[str, float], method: str) -> SymbolicVerdict:
@@ -780,5 +1081,8 @@ def _different(case: _Case, point: dict[str, float], method: str) -> SymbolicVer
     answer_value = float(evaluate(case.answer, at, 1)[0])
     expected_value = float(evaluate(case.expected, at, 1)[0])
     diagnosis = _diagnose(case.answer_values, case.expected_values, case.candidates, case.samples)
-    message = _mismatch_message(point, answer_value, expected_value)
+    if answer_value == expected_value:  # a difference below float resolution, found exactly
+        message = _exact_mismatch_message(case, point)
+    else:
+        message = _mismatch_message(point, answer_value, expected_value)
     return SymbolicVerdict("different", message, case.answer, case.expected, point, diagnosis, method)

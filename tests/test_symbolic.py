@@ -451,8 +451,8 @@ def test_check_derivative_uses_the_helper_for_the_sigmoid_neuron():
 # --------------------------------------------------------------------------
 
 
-def _sleep_forever(answer, expected):
-    """Stands in for a slow simplify; runs in the forked child."""
+def _sleep_forever(*args):
+    """Stands in for a slow exact check or simplify; runs in the forked child."""
     Path(os.environ["SYMBOLIC_TEST_PID_FILE"]).write_text(str(os.getpid()))
     time.sleep(60)
     return True
@@ -461,6 +461,7 @@ def _sleep_forever(answer, expected):
 def test_slow_simplify_is_killed_and_numeric_verdict_stands(monkeypatch, tmp_path):
     pid_file = tmp_path / "child.pid"
     monkeypatch.setenv("SYMBOLIC_TEST_PID_FILE", str(pid_file))
+    monkeypatch.setattr(symbolic, "_exact_check", _sleep_forever)
     monkeypatch.setattr(symbolic, "_prove_equal", _sleep_forever)
     start = time.perf_counter()
     verdict = check_equivalent("2*(w*x - y)*x", sympy.expand(sympy.diff(LOSS, w)), VARS, timeout=0.3)
@@ -494,9 +495,10 @@ def test_unfinished_high_precision_recheck_keeps_the_float_difference(monkeypatc
 
 
 def test_a_crashing_symbolic_step_does_not_change_the_verdict(monkeypatch):
-    def crash(answer, expected):
+    def crash(*args):
         raise RuntimeError("boom")
 
+    monkeypatch.setattr(symbolic, "_exact_check", crash)
     monkeypatch.setattr(symbolic, "_prove_equal", crash)
     verdict = check_equivalent("2*w*x**2 - 2*x*y", sympy.diff(LOSS, w), VARS)
     assert verdict.status == "equivalent" and verdict.method == "numeric"

@@ -67,9 +67,14 @@ def grade_one(workspace: Workspace, exercise: Exercise, *, seed: int, limits: An
         raise click.UsageError(
             f"{path} does not exist. Restore the stub with `grade reset {exercise.name}`."
         )
+    from grader.checking_symbolic import expected_feedback
+
     sha = file_sha(path)  # of the file graded, before the report is read and the file edited again
-    result = grade_file(exercise, path, seed=seed, limits=limits)
+    # Self-study: a wrong formula's expected answer is shown from the 4th wrong attempt at it.
+    with expected_feedback(exercise.name, _wrong_answer_counts(workspace, exercise)) as feedback:
+        result = grade_file(exercise, path, seed=seed, limits=limits)
     result.file_sha = sha  # type: ignore[attr-defined]
+    result.wrong_now = feedback.wrong_now  # type: ignore[attr-defined]
     if record:
         record_attempt(workspace, exercise, result)
     return result
@@ -80,10 +85,12 @@ def record_attempt(workspace: Workspace, exercise: Exercise, result: Any) -> boo
     from grader.progress import ProgressWriteError
 
     try:
-        ProgressStore(workspace.progress_db).record_attempt(
+        store = ProgressStore(workspace.progress_db)
+        store.record_attempt(
             exercise.number, result.score, result.max_score, seed=result.seed,
             file_sha=getattr(result, "file_sha", None),
         )
+        store.record_wrong_answers(exercise.number, getattr(result, "wrong_now", ()))
     except (ProgressWriteError, OSError) as exc:  # ProgressWriteError is an OSError too
         reason = exc.strerror or str(exc)
         click.echo(f"attempt not recorded: {reason}", err=True)
@@ -121,6 +128,16 @@ def _terminate_cleanly() -> None:
         raise KeyboardInterrupt  # pytest, running the hidden tests, would swallow a SystemExit
 
     signal.signal(signal.SIGTERM, handler)
+
+
+def _wrong_answer_counts(workspace: Workspace, exercise: Exercise) -> dict[str, int]:
+    """Earlier wrong attempts per function; none if the store cannot be read (never reveal then)."""
+    import sqlite3
+
+    try:
+        return ProgressStore(workspace.progress_db).wrong_answer_counts(exercise.number)
+    except (sqlite3.Error, OSError):
+        return {}
 
 
 def exercise_command(exercise: Exercise) -> click.Command:
