@@ -18,6 +18,7 @@ from types import ModuleType
 from typing import Any
 
 from grader.catalog import Exercise
+from grader.feedback import explain_dependencies, structure
 from grader.results import ExerciseResult, TestResult
 from grader.sandbox.client import Limits, StudentModule
 from grader.stubs import solution_path
@@ -49,6 +50,7 @@ class GradingSession:
         self.reference = reference
         self.seed = seed
         self.outcomes: dict[str, tuple[bool, str]] = {}
+        self.failures: dict[str, Any] = {}  # test id -> its CheckFailed (structured feedback)
         self.titles: dict[str, str] = {}
         self.collect_errors: list[str] = []
 
@@ -69,6 +71,7 @@ class GradingSession:
                 self.outcomes[item.name] = (True, "")
             elif isinstance(call.excinfo.value, CheckFailed):
                 self.outcomes[item.name] = (False, str(call.excinfo.value))
+                self.failures[item.name] = call.excinfo.value
             else:
                 # Anything else is the grader's own fault, not the student's: say so.
                 text = call.excinfo.getrepr(style="short")
@@ -98,8 +101,13 @@ def grade_file(
     *,
     seed: int,
     limits: Limits | None = None,
+    only: frozenset[str] | None = None,
 ) -> ExerciseResult:
-    """Grade `student_path` as `exercise`; always returns a result, never hangs."""
+    """Grade `student_path` as `exercise`; always returns a result, never hangs.
+
+    `only`: run just these hidden test ids (`grade exerciseN -k NAME`); the
+    result then holds those tests alone.
+    """
     started = time.perf_counter()
     result = ExerciseResult(exercise.number, exercise.slug, exercise.title, seed)
     # numpy (and what the catalog preloads, e.g. sympy) first, then fork the worker
@@ -133,6 +141,8 @@ def grade_file(
             # Built-in plugins the hidden tests never use; each costs start-up time.
             *(f"-pno:{name}" for name in _UNUSED_PLUGINS),
         ]
+        if only is not None:
+            args += ["-k", " or ".join(sorted(only)) or "not_a_test"]
         from grader.hidden.conftest import SESSION_PLUGIN
 
         with _quiet_pytest_env():
@@ -141,6 +151,8 @@ def grade_file(
         module.close()
 
     for number, (test_id, points) in enumerate(exercise.points.items(), start=1):
+        if only is not None and test_id not in only:
+            continue
         passed, output = session.outcomes.get(test_id, (False, "this hidden test did not run"))
         if test_id not in session.outcomes:
             result.grader_error = result.grader_error or f"hidden test {test_id} is missing"
@@ -154,11 +166,13 @@ def grade_file(
                 test_id=test_id,
             )
         )
+        structure(result.tests[-1], session.failures.get(test_id))
     extra = sorted(set(session.outcomes) - set(exercise.points))
     if extra:
         result.grader_error = f"hidden tests without points in the catalog: {', '.join(extra)}"
     if session.collect_errors:
         result.grader_error = "could not collect hidden tests:\n" + "\n".join(session.collect_errors)
+    explain_dependencies(result, exercise, student_path)
     result.execution_time = time.perf_counter() - started
     return result
 
