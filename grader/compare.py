@@ -200,6 +200,10 @@ def _compare_numeric(expected: Any, got: Any, *, rtol: float, atol: float) -> Mi
     worst = np.unravel_index(int(np.argmax(abs_err)), exp_f.shape) if exp_f.ndim else ()
     rel_err = abs_err / np.maximum(np.abs(exp_f), 1e-300)
     n_bad = int(np.size(close) - np.count_nonzero(close))
+    hint = None
+    if act.dtype.kind in "iub" and exp.dtype.kind == "f":
+        hint = ("Your result is an integer array, so the fractions were cut off: convert integer inputs "
+                "to float first (np.asarray(x, dtype=float)) and avoid in-place updates of integer arrays.")
     details = [
         f"max abs error {float(np.max(abs_err)):.4g}, max rel error {float(np.max(rel_err)):.4g}",
     ]
@@ -208,7 +212,7 @@ def _compare_numeric(expected: Any, got: Any, *, rtol: float, atol: float) -> Mi
             f"worst at index {[int(i) for i in worst]}: expected {compact(float(exp_f[worst]))}, "
             f"got {compact(float(act_f[worst]))}; {n_bad} of {exp_f.size} entries wrong"
         )
-    return Mismatch("wrong values", tuple(details))
+    return Mismatch("wrong values", tuple(details), hint=hint)
 
 
 def ratio_hint(expected: Any, got: Any, *, n: int | None = None) -> str | None:

@@ -23,10 +23,10 @@ def bowl_loss(point: np.ndarray) -> float:
     """The bowl J(p) = Σ_i p_i², i.e. J(x, y) = x² + y² in two dimensions.
 
     Args:
-        point: shape (d,), the parameters p = (p_1, …, p_d).
+        point: shape (d,), the parameters p = (p_1, …, p_d) (floats or ints).
 
     Returns:
-        The loss, a Python float.
+        The loss, a Python float (not a numpy array).
 
     Example:
         >>> bowl_loss(np.array([3.0, 4.0]))
@@ -42,10 +42,10 @@ def bowl_gradient(point: np.ndarray) -> np.ndarray:
     """The gradient of the bowl: ∂J/∂p_i = 2·p_i, so ∇J(p) = 2p.
 
     Args:
-        point: shape (d,).
+        point: shape (d,) (floats or ints).
 
     Returns:
-        A new array of shape (d,).
+        A new float numpy array of shape (d,) (an ndarray, not a list).
 
     Example:
         >>> bowl_gradient(np.array([3.0, 4.0]))
@@ -60,12 +60,13 @@ def gradient_step(params: np.ndarray, grad: np.ndarray, learning_rate: float) ->
     """One gradient-descent update: θ_new = θ_old − α · ∇J(θ_old).
 
     Args:
-        params: shape (d,), the current parameters θ_old. Must not be modified.
-        grad: shape (d,), the gradient ∇J evaluated at θ_old.
+        params: shape (d,), the current parameters θ_old (floats or ints). Must not be modified.
+        grad: shape (d,), the gradient ∇J evaluated at θ_old (floats or ints).
         learning_rate: α > 0, the step size.
 
     Returns:
-        A new array of shape (d,): the updated parameters θ_new.
+        A new float64 numpy array of shape (d,): the updated parameters θ_new,
+        to full float64 precision (integer inputs give float results).
 
     Example:
         >>> gradient_step(np.array([3.0, 4.0]), np.array([6.0, 8.0]), 0.1)
@@ -92,7 +93,8 @@ def gradient_descent(
         n_steps: the number of updates, n ≥ 0.
 
     Returns:
-        The trajectory, shape (n_steps + 1, d): row k is θ_k, row 0 is `start`.
+        The trajectory, a float array of shape (n_steps + 1, d): row k is θ_k,
+        row 0 is `start` (so n_steps = 0 gives the start alone, shape (1, d)).
 
     Example (the bowl, α = 0.1, so every step multiplies θ by 1 − 2α = 0.8):
         >>> gradient_descent(bowl_gradient, np.array([3.0, 4.0]), 0.1, 2)

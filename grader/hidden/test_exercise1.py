@@ -37,6 +37,14 @@ STEP_MUTANTS = [
     Mutant("You returned the gradient instead of the new parameters.", lambda p, g, a: g),
     Mutant("You divided by the learning rate instead of multiplying: θ − α·∇J.", lambda p, g, a: p - g / a),
     Mutant("You returned the old parameters unchanged.", lambda p, g, a: p),
+    Mutant("You applied the learning rate twice: the step is α·∇J, not α²·∇J.", lambda p, g, a: p - a * a * g),
+    Mutant("You computed in float32, which keeps only about 7 significant digits: compute in float64 "
+           "(numpy's default).",
+           lambda p, g, a: (np.asarray(p, dtype=np.float32) - np.float32(a) * np.asarray(g, dtype=np.float32))
+           .astype(float)),
+    Mutant("Integer truncation: your result was stored in an integer array (e.g. `new = params.copy()` of "
+           "integer params, then `new -= …`); convert to float first: np.asarray(params, dtype=float).",
+           lambda p, g, a: np.trunc(np.asarray(p, dtype=float) - a * np.asarray(g, dtype=float))),
 ]
 
 
@@ -120,6 +128,23 @@ def test_gradient_step_random(student, ref, rng):
                inputs_must_not_change=False)
 
 
+def test_gradient_step_integer_inputs(student, ref, rng):
+    """gradient_step on integer params and grad returns float parameters (no integer truncation)."""
+    for d in distinct_dims(rng, 2):
+        params = rng.integers(-9, 10, size=d)
+        grad = rng.integers(1, 10, size=d) * rng.choice([-1, 1], size=d)
+        check_call(student, ref.gradient_step, "gradient_step", [params, grad, learning_rate(rng)],
+                   mutants=STEP_MUTANTS, inputs_must_not_change=False)
+
+
+def test_gradient_step_precision(student, ref, rng):
+    """gradient_step keeps float64 precision: a tiny step from parameters in the thousands."""
+    params = rng.uniform(1e3, 1e4, size=4) + rng.uniform(0.1, 0.9, size=4)
+    grad = rng.uniform(0.5, 2.0, size=4)
+    check_call(student, ref.gradient_step, "gradient_step", [params, grad, 1e-4], mutants=STEP_MUTANTS,
+               rtol=1e-12, atol=0.0, inputs_must_not_change=False)
+
+
 def test_gradient_step_keeps_inputs(student, ref, rng):
     """gradient_step returns a new array and leaves params and grad untouched."""
     args = [nonzero(rng, (4,)), nonzero(rng, (4,)), learning_rate(rng)]
@@ -143,6 +168,17 @@ def test_gradient_descent_random_quadratic(student, ref, rng):
         n_steps = int(rng.integers(4, 12))
         args = [grad_fn, nonzero(rng, (d,)), learning_rate(rng, 0.05, 0.2), n_steps]
         check_call(student, ref.gradient_descent, "gradient_descent", args, mutants=_trajectory_mutants(ref))
+
+
+def test_gradient_descent_zero_steps(student, ref, rng):
+    """gradient_descent with n_steps = 0 returns the start alone, as one row of shape (1, d)."""
+    d = int(rng.integers(2, 6))
+    args = [CallableRef("bowl_gradient"), nonzero(rng, (d,)), 0.1, 0]
+    check_call(student, ref.gradient_descent, "gradient_descent", args, mutants=[
+        Mutant("With n_steps = 0 the trajectory is the start point as ONE ROW, shape (1, d), not a "
+               "vector of shape (d,).", lambda fn, s, a, n: np.array(s, dtype=float)),
+        *_trajectory_mutants(ref),
+    ])
 
 
 # -- classify_learning_rate ----------------------------------------------------
