@@ -178,8 +178,9 @@ def check_call(
     atol: float = ATOL,
     inputs_must_not_change: bool = True,
     batch_size: int | None = None,
-    equal: Callable[[Any, Any], str | None] | None = None,
+    equal: Callable[[Any, Any], Any] | None = None,
     context: str = "",
+    check_value: bool = True,
 ) -> Any:
     """Check `student.func(*args, **kwargs)` against `reference(*args, **kwargs)`.
 
@@ -189,7 +190,10 @@ def check_call(
     `batch_size` names the N of a sum-versus-mean mix-up).
 
     `equal(expected, got)` replaces the numeric comparison when given: it
-    returns None for a match, else the reason.
+    returns None for a match, else the reason (a str or a Mismatch).
+
+    `check_value=False` checks only that the inputs stay unchanged (for tests
+    titled so: a wrong value is the business of the other tests).
     """
     kwargs = dict(kwargs or {})
     outcome = _call_beside_reference(student, reference, func, args, kwargs)
@@ -200,7 +204,9 @@ def check_call(
     if outcome.error is not None:
         raise error_failure(header + f"call: {call_text}\n", func, outcome.error, student.exercise_name)
     got = outcome.value
-    if equal is not None:
+    if not check_value:
+        mismatch = None
+    elif equal is not None:
         reason = equal(expected, got)
         mismatch = reason if isinstance(reason, Mismatch) or reason is None else Mismatch(reason)
     else:
