@@ -57,7 +57,7 @@ WRONG = {
         ("    params = np.asarray(params, dtype=float)\n    return params - learning_rate",
          "    params = np.asarray(params, dtype=float)\n    params -= learning_rate * np.asarray(grad, dtype=float)\n"
          "    return params\n    return params - learning_rate"),
-        ["gradient_step returns a new array"],
+        ["gradient_step leaves params and grad untouched"],
         "modified the input array(s) `params` in place",
     ),
     "wrong_shape": (
@@ -82,8 +82,18 @@ WRONG = {
         "Row 0 of the trajectory must be the start point",
     ),
     "classify_order": (
-        ('    if last >= first:\n        return "diverged"\n    w = min(window, losses.size - 1)\n    before = losses[-1 - w]\n    if abs(last - before) <= rtol * before:\n        return "converged"\n',
-         '    w = min(window, losses.size - 1)\n    before = losses[-1 - w]\n    if abs(last - before) <= rtol * before:\n        return "converged"\n    if last >= first:\n        return "diverged"\n'),
+        ('    if last >= first:\n'
+         '        return "diverged"\n'
+         '    w = min(window, losses.size - 1)\n'
+         '    before = losses[-1 - w]\n'
+         '    if abs(last - before) <= rtol * before:\n'
+         '        return "converged"\n',
+        '    w = min(window, losses.size - 1)\n'
+        '    before = losses[-1 - w]\n'
+        '    if abs(last - before) <= rtol * before:\n'
+        '        return "converged"\n'
+        '    if last >= first:\n'
+        '        return "diverged"\n'),
         ["classify_learning_rate on the bowl", "both sides of every threshold"],
         "Rule order: check \"the loss never fell\"",
         2,

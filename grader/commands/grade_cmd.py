@@ -133,6 +133,10 @@ def exercise_command(exercise: Exercise) -> click.Command:
         seed = new_seed() if seed is None else seed
         result = grade_one(workspace, exercise, seed=seed, limits=_limits(timeout, memory_mb),
                            record=not no_record, only=only)
+        if only is None:
+            from grader.commands.hint_cmd import save_last_result
+
+            save_last_result(workspace, exercise, result, reference_functions(exercise))
         result = redact(result, hidden_feedback)
         if as_json:
             click.echo(json.dumps(result.to_gradescope(), indent=2))
