@@ -181,6 +181,7 @@ def check_call(
     equal: Callable[[Any, Any], Any] | None = None,
     context: str = "",
     check_value: bool = True,
+    _both: _Both | None = None,
 ) -> Any:
     """Check `student.func(*args, **kwargs)` against `reference(*args, **kwargs)`.
 
@@ -196,7 +197,7 @@ def check_call(
     titled so: a wrong value is the business of the other tests).
     """
     kwargs = dict(kwargs or {})
-    outcome = _call_beside_reference(student, reference, func, args, kwargs)
+    outcome = _both or _call_beside_reference(student, reference, func, args, kwargs)
     expected = outcome.expected
     outcome = outcome.student
     call_text = format_call(func, reference, args, kwargs)
@@ -260,10 +261,8 @@ def check_calls(
     failing input, so two mistakes that agree on one input are still told
     apart. Then each input is checked in order, as `check_call` does.
     """
-    values: list[Any] = []
-    for args, kwargs in calls:
-        outcome = student.call(func, *args, **kwargs)
-        values.append(None if outcome.error is not None else outcome.value)
+    both = [_call_beside_reference(student, reference, func, args, dict(kwargs)) for args, kwargs in calls]
+    values = [None if b.student.error is not None else b.student.value for b in both]
 
     def consistent(mutant: Mutant) -> bool:
         for (args, kwargs), got in zip(calls, values, strict=True):
@@ -275,11 +274,20 @@ def check_calls(
                 return False
         return True
 
-    ordered = sorted(mutants, key=lambda m: not consistent(m))
+    ordered: list[Mutant] | None = None
     for i, (args, kwargs) in enumerate(calls):
         context = contexts[i] if contexts else options.get("context", "")
         extra = {k: v for k, v in options.items() if k != "context"}
-        check_call(student, reference, func, args, kwargs, mutants=ordered, context=context, **extra)
+        try:
+            check_call(student, reference, func, args, kwargs, mutants=ordered or mutants, context=context,
+                       _both=both[i], **extra)
+        except CheckFailed:
+            if ordered is not None:
+                raise
+            # Weigh the mutants over every input only when a diagnosis is needed.
+            ordered = sorted(mutants, key=lambda m: not consistent(m))
+            check_call(student, reference, func, args, kwargs, mutants=ordered, context=context,
+                       _both=both[i], **extra)
 
 
 @dataclass(frozen=True)

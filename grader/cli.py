@@ -33,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "quiz": ("grader.commands.quiz_cmd", "command", "Exam practice: randomised questions checked as you answer."),
     "plot": ("grader.commands.plot_cmd", "command", "Draw your code's run beside the reference (needs matplotlib)."),
     "figures": ("grader.commands.figures_cmd", "command", "Regenerate the course figures as PNGs (needs matplotlib)."),
+    "watch": ("grader.commands.watch_cmd", "command", "Re-grade an exercise on every save (keys: h l n r q)."),
 }
 
 

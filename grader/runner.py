@@ -102,11 +102,14 @@ def grade_file(
     seed: int,
     limits: Limits | None = None,
     only: frozenset[str] | None = None,
+    engine: str = "pytest",
 ) -> ExerciseResult:
     """Grade `student_path` as `exercise`; always returns a result, never hangs.
 
     `only`: run just these hidden test ids (`grade exerciseN -k NAME`); the
-    result then holds those tests alone.
+    result then holds those tests alone. `engine="direct"` calls the hidden test
+    functions without pytest (same fixtures, same verdicts, no start-up cost):
+    `grade watch` uses it in its warm process.
     """
     started = time.perf_counter()
     result = ExerciseResult(exercise.number, exercise.slug, exercise.title, seed)
@@ -145,8 +148,11 @@ def grade_file(
             args += ["-k", " or ".join(sorted(only)) or "not_a_test"]
         from grader.hidden.conftest import SESSION_PLUGIN
 
-        with _quiet_pytest_env():
-            _run_pytest(pytest, args, session, SESSION_PLUGIN)
+        if engine == "direct":
+            _run_direct(exercise, session, only)
+        else:
+            with _quiet_pytest_env():
+                _run_pytest(pytest, args, session, SESSION_PLUGIN)
     finally:
         module.close()
 
@@ -175,6 +181,56 @@ def grade_file(
     explain_dependencies(result, exercise, student_path)
     result.execution_time = time.perf_counter() - started
     return result
+
+
+_HIDDEN_MODULES: dict[str, ModuleType] = {}
+
+
+def _hidden_module(exercise: Exercise) -> ModuleType:
+    """The hidden test module, imported once per process (re-imported when its file changes)."""
+    path = HIDDEN_DIR / f"{exercise.tests}.py"
+    key = f"{path}:{path.stat().st_mtime_ns}"
+    module = _HIDDEN_MODULES.get(key)
+    if module is None:
+        spec = importlib.util.spec_from_file_location(f"_grader_hidden_{exercise.tests}", path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        _HIDDEN_MODULES[key] = module
+    return module
+
+
+def _run_direct(exercise: Exercise, session: GradingSession, only: frozenset[str] | None) -> None:
+    """Call each hidden test with the conftest's fixtures, as pytest would, in catalog order."""
+    import inspect
+    import traceback
+
+    from grader.checking import CheckFailed
+    from grader.inputs import seeded_rng
+
+    module = _hidden_module(exercise)
+    for test_id in exercise.points:
+        if only is not None and test_id not in only:
+            continue
+        func = getattr(module, test_id, None)
+        if func is None:
+            continue
+        doc = (func.__doc__ or "").strip()
+        session.titles[test_id] = doc.splitlines()[0] if doc else test_id
+        fixtures = {"student": session.student, "ref": session.reference, "seed": session.seed,
+                    "rng": seeded_rng(session.seed, test_id)}
+        kwargs = {name: fixtures[name] for name in inspect.signature(func).parameters}
+        try:
+            func(**kwargs)
+        except CheckFailed as exc:
+            session.outcomes[test_id] = (False, str(exc))
+            session.failures[test_id] = exc
+        except Exception as exc:  # the grader's own fault, as in the pytest hook
+            text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)[-6:])
+            session.outcomes[test_id] = (
+                False, f"internal grader error (please report it): {type(exc).__name__}\n{text}")
+        else:
+            session.outcomes[test_id] = (True, "")
 
 
 def _run_pytest(pytest: Any, args: list[str], session: GradingSession, name: str) -> None:

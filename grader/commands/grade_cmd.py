@@ -54,7 +54,7 @@ def _limits(timeout: float | None, memory_mb: int | None) -> Any:
 
 
 def grade_one(workspace: Workspace, exercise: Exercise, *, seed: int, limits: Any, record: bool,
-              only: frozenset[str] | None = None) -> Any:
+              only: frozenset[str] | None = None, engine: str = "pytest") -> Any:
     from grader.runner import grade_file
 
     path = workspace.exercise_path(exercise)
@@ -62,7 +62,7 @@ def grade_one(workspace: Workspace, exercise: Exercise, *, seed: int, limits: An
         raise click.UsageError(
             f"{path} does not exist. Restore the stub with `grade reset {exercise.name}`."
         )
-    result = grade_file(exercise, path, seed=seed, limits=limits, only=only)
+    result = grade_file(exercise, path, seed=seed, limits=limits, only=only, engine=engine)
     if record and only is None:  # a `-k` run grades part of the exercise: not an attempt
         ProgressStore(workspace.progress_db).record_attempt(
             exercise.number, result.score, result.max_score, seed=seed, file_sha=file_sha(path)

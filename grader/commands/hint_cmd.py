@@ -74,7 +74,7 @@ def reveal_next(workspace: Workspace, exercise: Exercise, function: str, total: 
 
 def choose_function(workspace: Workspace, exercise: Exercise) -> tuple[str, str]:
     """(function, why): the first failing function of the last run, else the file's first function."""
-    order = [f for f in exercise.function_hints]
+    order = list(exercise.function_hints)
     for name in _failing(workspace, exercise):
         if name in exercise.function_hints:
             return name, "the first function that failed in your last run"
@@ -92,7 +92,7 @@ def render_hints(exercise: Exercise, function: str, why: str, shown: int, width:
         marker = f"[{i}/{total}]"
         body = wrap(f"{marker} {hint}", width, 0, len(marker) + 1)
         body[0] = console.style(marker, fg="cyan" if i == shown else None) + body[0][len(marker):]
-        lines += body + [""]
+        lines += [*body, ""]
     if shown < total:
         tail = f"Run `grade hint {exercise.name} {function}` again for the next hint."
     else:
