@@ -33,8 +33,8 @@ EXERCISE = resolve("exercise4")
 BACKWARD = ["test_backward_notes_example", "test_backward_batch_example",
             "test_backward_identity_random", "test_backward_sigmoid_random",
             "test_backward_large_magnitude"]
-TRAIN = ["test_train_neuron_worked_example", "test_train_neuron_random",
-         "test_train_neuron_keeps_inputs"]
+# test_train_neuron_keeps_inputs checks only the inputs: it fails for in-place updates alone.
+TRAIN = ["test_train_neuron_worked_example", "test_train_neuron_random"]
 
 # submission -> (a phrase every failing test's feedback must contain, the tests that fail at seed 1)
 WRONG: dict[str, tuple[str, list[str]]] = {
