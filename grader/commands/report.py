@@ -153,7 +153,11 @@ def render(
         if test.output:
             lines.extend(_feedback_lines(test.output, width, suffix=suffix))
     if stubs:
-        stub_line = f"not implemented yet: {', '.join(stubs)} — `grade hint exercise{result.exercise}`"
+        every = {f for t in result.tests for f in t.functions}
+        names = ", ".join(stubs)
+        if len(stubs) > 2 and set(stubs) >= every and len(names) > width - 40:
+            names = f"all {len(stubs)} (start with {stubs[0]})"
+        stub_line = f"not implemented yet: {names} — `grade hint exercise{result.exercise}`"
         lines.extend(console.style(line, fg="yellow") for line in wrap(stub_line, width, 2, 4))
     if hidden_after:
         lines.append(console.dim(f"  … {hidden_after} more test{'s' if hidden_after > 1 else ''} of later functions "

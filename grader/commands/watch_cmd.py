@@ -136,10 +136,13 @@ class Watcher:
         text = render(result, file_label=label, width=width, function_order=reference_functions(exercise),
                       first=not result.passed and self.tty)
         if result.passed:
+            from grader.commands.report import wrap
+
             following = next_step(self.workspace, exercise)
-            text += "\n" + console.ok("Full marks: congratulations!")
+            done = "Full marks: congratulations!"
             if following.startswith("Next:"):
-                text += " " + following.replace("Next: grade ", "Press n for the next exercise, ")
+                done += " " + following.replace("Next: grade ", "Press n for the next exercise, ")
+            text += "\n" + "\n".join(console.ok(line) for line in wrap(done, width))
         self.last_passed = result.passed
         self._show(text)
 
@@ -152,7 +155,8 @@ class Watcher:
         console.echo(text)
         console.echo("")
         console.echo(course_bar(self.workspace, width))
-        console.echo(console.dim(f"{RENDERED} {self.workspace.exercise_path(self.exercise).name} · {KEYS}"))
+        status = f"{RENDERED} {self.exercise.name} · {KEYS}"
+        console.echo(console.dim(status if len(status) <= width else f"{RENDERED} {self.exercise.name}\n{KEYS}"))
         sys.stdout.flush()
 
     # -- keys ------------------------------------------------------------------
