@@ -25,6 +25,22 @@ def public_functions(source: str) -> list[str]:
     return [n.name for n in tree.body if isinstance(n, ast.FunctionDef) and not n.name.startswith("_")]
 
 
+def graded_functions(source: str) -> list[str]:
+    """The public functions the student writes: those with a `### BEGIN SOLUTION` region."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    lines = source.splitlines()
+    found = []
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and not node.name.startswith("_"):
+            body = lines[node.lineno - 1: node.end_lineno]
+            if any(line.strip() == "### BEGIN SOLUTION" for line in body):
+                found.append(node.name)
+    return found
+
+
 def call_graph(source: str) -> dict[str, set[str]]:
     """function -> the top-level functions of the same file it calls directly ({} if unparsable)."""
     try:
@@ -107,7 +123,7 @@ def _reference_functions(number: int) -> tuple[str, ...]:
     from grader.stubs import solution_path
 
     exercise = _exercise(number)
-    return tuple(public_functions(Path(solution_path(exercise.file)).read_text(encoding="utf-8")))
+    return tuple(graded_functions(Path(solution_path(exercise.file)).read_text(encoding="utf-8")))
 
 
 @cache

@@ -158,6 +158,8 @@ def render(
         if len(stubs) > 2 and set(stubs) >= every and len(names) > width - 40:
             names = f"all {len(stubs)} (start with {stubs[0]})"
         stub_line = f"not implemented yet: {names} — `grade hint exercise{result.exercise}`"
+        if len(stub_line) + 2 > width:
+            stub_line = f"not implemented yet: {names} — `grade hint`"
         lines.extend(console.style(line, fg="yellow") for line in wrap(stub_line, width, 2, 4))
     if hidden_after:
         lines.append(console.dim(f"  … {hidden_after} more test{'s' if hidden_after > 1 else ''} of later functions "
