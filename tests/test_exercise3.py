@@ -68,6 +68,9 @@ WRONG: dict[str, dict[str, str]] = {
     "chain_recomputes": {"test_chain_backward_reuses_upstream": "local_grad(2) was asked for a second time"},
     "chain_no_upstream": dict.fromkeys(CHAIN_TESTS[1:], "You started the sweep from 1 instead of `upstream`"),
     "chain_added": dict.fromkeys(CHAIN_TESTS, "The chain rule MULTIPLIES local derivatives; you added them."),
+    "backward_x_missing_inner": dict.fromkeys(
+        ("test_neuron_backward_worked_example", "test_neuron_backward_random"),
+        'Your "x" entry misses its chain factor: dL/dx = dL/dz · ∂z/∂x = dL/dz · w'),
 }
 ALTERNATIVES = ["alt_sigmoid_text", "alt_strings_vectorised", "alt_sympy_diff_nodes"]
 SEED = 7

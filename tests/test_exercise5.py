@@ -52,6 +52,13 @@ WRONG: dict[str, tuple[tuple[str, ...], list[str]]] = {
     "wrap_last_batch": (("filled the last mini-batch up",), LAST_BATCH),
     "last_batch_full_divisor": (("its own size len(idx)",), LAST_BATCH),
     "ascent": (("added the step",), [*STEP, *TRAINING]),
+    "gd_step_lr_twice": (("applied the learning rate twice",), [*STEP, *TRAINING]),
+    "loss_last_batch": (("MSE of the LAST BATCH only",),
+                        ["test_sgd_exact", "test_minibatch_gd_exact", "test_minibatch_gd_last_partial_batch",
+                         "test_training_converges_on_house_prices"]),
+    "gradient_integer_division": (("Integer division: 2 // n", "fix `mse_gradient` first"),
+                                  ["test_mse_gradient_worked_example", "test_mse_gradient_random", *STEP,
+                                   *[t for t in TRAINING if t != "test_sgd_exact"]]),
     "inplace_update": (("you modified the input array(s)",),
                        ["test_gd_step_keeps_inputs", "test_training_keeps_inputs"]),
 }
