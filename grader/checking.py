@@ -209,7 +209,9 @@ def check_call(
         mismatch = None
     elif equal is not None:
         reason = equal(expected, got)
-        mismatch = reason if isinstance(reason, Mismatch) or reason is None else Mismatch(reason)
+        # A plain-text reason may quote expected values: it has no value-free summary.
+        mismatch = reason if isinstance(reason, Mismatch) or reason is None else Mismatch(
+            reason, summary="your value does not pass this check")
     else:
         mismatch = compare(expected, got, rtol=rtol, atol=atol)
     changed = _changed_inputs(args, outcome.args_after, reference) if inputs_must_not_change else []
