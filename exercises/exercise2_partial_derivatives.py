@@ -88,7 +88,7 @@ def numerical_gradient(
 
     Args:
         f: maps a point of shape (d,) to a number (the loss).
-        point: shape (d,), where to evaluate the gradient. Must not be modified.
+        point: shape (d,), where to evaluate the gradient (floats or ints). Must not be modified.
         h: the step, h > 0.
 
     Returns:

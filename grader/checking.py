@@ -21,7 +21,39 @@ from grader.sandbox.client import CallOutcome, PendingCall, StudentError, Studen
 
 
 class CheckFailed(AssertionError):
-    """A failed check; its message is the complete feedback shown to the student."""
+    """A failed check; its message is the complete feedback shown to the student.
+
+    The keyword fields split that message for renderings that show less (see
+    `grader.results.redact`): `function` the student function that failed,
+    `kind` ("wrong", "error", "not_implemented", "import_error",
+    "missing_function", "timeout"), `problem` the difference in words without
+    values, `diagnosis` the likely-mistake sentence. A plain
+    `CheckFailed(message)` still works: its diagnosis is read from the message's
+    "likely mistake:" lines.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        function: str = "",
+        kind: str = "wrong",
+        problem: str = "",
+        diagnosis: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.function = function
+        self.kind = kind
+        self.problem = problem
+        if diagnosis is None:
+            found = [line.split(":", 1)[1].strip() for line in message.splitlines()
+                     if line.startswith("likely mistake:")]
+            diagnosis = " ".join(found)
+        self.diagnosis = diagnosis
+
+    def __str__(self) -> str:
+        return self.message
 
 
 @dataclass(frozen=True)
@@ -89,6 +121,47 @@ def explain_error(func: str, error: StudentError, exercise_name: str) -> str:
     return text
 
 
+ERROR_KINDS = {
+    "not_implemented": "not_implemented",
+    "missing_function": "missing_function",
+    "import_error": "import_error",
+    "timeout": "timeout",
+}
+
+
+def raising_function(error: StudentError) -> str:
+    """The innermost function of the student's traceback ("" when unknown)."""
+    import re
+
+    frames = re.findall(r'File "[^"]*", line \d+, in (\S+)', error.traceback or "")
+    return frames[-1] if frames else ""
+
+
+def error_failure(header: str, func: str, error: StudentError, exercise_name: str) -> CheckFailed:
+    """The CheckFailed for a call that produced no value, with its kind and a one-line diagnosis."""
+    kind = ERROR_KINDS.get(error.kind, "error")
+    text = explain_error(func, error, exercise_name)
+    inner = raising_function(error)
+    if kind == "not_implemented" and inner and inner not in {func, "<module>"}:
+        # `func` itself is written but calls a stub: say which one.
+        text = (f"{func} calls {inner}, which is not implemented yet (it still raises NotImplementedError): "
+                f"fix `{inner}` first.")
+        return CheckFailed(header + text, function=func, kind="error",
+                           problem=f"{inner} is not implemented yet", diagnosis=f"fix `{inner}` first.")
+    if kind == "not_implemented":
+        diagnosis = f"{func} is not implemented yet."
+    elif kind == "missing_function":
+        diagnosis = f"your file has no function called {func}."
+    elif kind == "import_error":
+        diagnosis = "your file could not be imported."
+    elif kind == "timeout":
+        diagnosis = error.message.splitlines()[0] if error.message else f"{func} took too long."
+    else:
+        message = error.message.strip().splitlines()
+        diagnosis = f"{func} raised {error.type}" + (f": {message[0][:200]}" if message else "")
+    return CheckFailed(header + text, function=func, kind=kind, problem=diagnosis, diagnosis=diagnosis)
+
+
 def _indent(text: str, prefix: str) -> str:
     return "\n".join(prefix + line for line in text.splitlines())
 
@@ -105,8 +178,10 @@ def check_call(
     atol: float = ATOL,
     inputs_must_not_change: bool = True,
     batch_size: int | None = None,
-    equal: Callable[[Any, Any], str | None] | None = None,
+    equal: Callable[[Any, Any], Any] | None = None,
     context: str = "",
+    check_value: bool = True,
+    _both: _Both | None = None,
 ) -> Any:
     """Check `student.func(*args, **kwargs)` against `reference(*args, **kwargs)`.
 
@@ -116,22 +191,27 @@ def check_call(
     `batch_size` names the N of a sum-versus-mean mix-up).
 
     `equal(expected, got)` replaces the numeric comparison when given: it
-    returns None for a match, else the reason.
+    returns None for a match, else the reason (a str or a Mismatch).
+
+    `check_value=False` checks only that the inputs stay unchanged (for tests
+    titled so: a wrong value is the business of the other tests).
     """
     kwargs = dict(kwargs or {})
-    outcome = _call_beside_reference(student, reference, func, args, kwargs)
+    outcome = _both or _call_beside_reference(student, reference, func, args, kwargs)
     expected = outcome.expected
     outcome = outcome.student
     call_text = format_call(func, reference, args, kwargs)
     header = f"{context}\n" if context else ""
     if outcome.error is not None:
-        raise CheckFailed(
-            header + f"call: {call_text}\n" + explain_error(func, outcome.error, student.exercise_name)
-        )
+        raise error_failure(header + f"call: {call_text}\n", func, outcome.error, student.exercise_name)
     got = outcome.value
-    if equal is not None:
+    if not check_value:
+        mismatch = None
+    elif equal is not None:
         reason = equal(expected, got)
-        mismatch = None if reason is None else Mismatch(reason)
+        # A plain-text reason may quote expected values: it has no value-free summary.
+        mismatch = reason if isinstance(reason, Mismatch) or reason is None else Mismatch(
+            reason, summary="your value does not pass this check")
     else:
         mismatch = compare(expected, got, rtol=rtol, atol=atol)
     changed = _changed_inputs(args, outcome.args_after, reference) if inputs_must_not_change else []
@@ -139,12 +219,16 @@ def check_call(
         return got
 
     lines = [f"call:     {call_text}"]
+    diagnoses: list[str] = []
+    problem = ""
     if mismatch is not None:
+        problem = mismatch.summary or mismatch.reason.splitlines()[0]
         lines += [f"expected: {describe(expected)}", f"got:      {describe(got)}", f"problem:  {mismatch.reason}"]
         lines += [f"          {d}" for d in mismatch.details]
     if changed:
-        lines.append(
-            "likely mistake: you modified the input array(s) "
+        problem = problem or "an input array was modified"
+        diagnoses.append(
+            "you modified the input array(s) "
             + ", ".join(changed)
             + " in place (e.g. `x -= …` or `x[...] = …`); the caller's data must stay as it was, "
             "so compute into a new array instead (`x - …`, `x.copy()`)."
@@ -152,12 +236,60 @@ def check_call(
     if mismatch is not None:
         diagnosis = diagnose(got, args, kwargs, mutants, rtol=rtol, atol=atol)
         if diagnosis is None:
-            diagnosis = ratio_hint(expected, got, n=batch_size)
+            diagnosis = mismatch.hint or ratio_hint(expected, got, n=batch_size)
             if diagnosis is None and mismatch.reason.startswith("wrong shape"):
                 diagnosis = "Check the shape of what you return against the docstring."
         if diagnosis:
-            lines.append(f"likely mistake: {diagnosis}")
-    raise CheckFailed(header + "\n".join(lines))
+            diagnoses.append(diagnosis)
+    lines += [f"likely mistake: {d}" for d in diagnoses]
+    raise CheckFailed(header + "\n".join(lines), function=func, kind="wrong", problem=problem,
+                      diagnosis=" ".join(diagnoses))
+
+
+def check_calls(
+    student: Student,
+    reference: Callable[..., Any],
+    func: str,
+    calls: Sequence[tuple[Sequence[Any], dict[str, Any]]],
+    *,
+    mutants: Sequence[Mutant] = (),
+    contexts: Sequence[str] | None = None,
+    **options: Any,
+) -> None:
+    """`check_call` on several inputs, with the diagnosis weighed over all of them.
+
+    The student's values on every input are collected first; a mutant that
+    reproduces ALL of them is preferred to one that merely matches the first
+    failing input, so two mistakes that agree on one input are still told
+    apart. Then each input is checked in order, as `check_call` does.
+    """
+    both = [_call_beside_reference(student, reference, func, args, dict(kwargs)) for args, kwargs in calls]
+    values = [None if b.student.error is not None else b.student.value for b in both]
+
+    def consistent(mutant: Mutant) -> bool:
+        for (args, kwargs), got in zip(calls, values, strict=True):
+            try:
+                wrong = mutant.fn(*copy.deepcopy(list(args)), **copy.deepcopy(kwargs))
+            except Exception:
+                return False
+            if compare(wrong, got) is not None:
+                return False
+        return True
+
+    ordered: list[Mutant] | None = None
+    for i, (args, kwargs) in enumerate(calls):
+        context = contexts[i] if contexts else options.get("context", "")
+        extra = {k: v for k, v in options.items() if k != "context"}
+        try:
+            check_call(student, reference, func, args, kwargs, mutants=ordered or mutants, context=context,
+                       _both=both[i], **extra)
+        except CheckFailed:
+            if ordered is not None:
+                raise
+            # Weigh the mutants over every input only when a diagnosis is needed.
+            ordered = sorted(mutants, key=lambda m: not consistent(m))
+            check_call(student, reference, func, args, kwargs, mutants=ordered, context=context,
+                       _both=both[i], **extra)
 
 
 @dataclass(frozen=True)
@@ -223,6 +355,40 @@ def _changed_inputs(args: Sequence[Any], after: Sequence[Any] | None, reference:
     return changed
 
 
-def fail(message: str) -> None:
+def fail(message: str, *, function: str = "", problem: str = "", diagnosis: str | None = None) -> None:
     """Fail a check with a message (for checks that are not a single call)."""
-    raise CheckFailed(message)
+    raise CheckFailed(message, function=function, problem=problem, diagnosis=diagnosis)
+
+
+def check_raises(
+    student: Student,
+    func: str,
+    args: Sequence[Any],
+    exception: str,
+    *,
+    because: str,
+    reference: Callable[..., Any] | None = None,
+) -> None:
+    """Check that `student.func(*args)` raises the exception named `exception` (e.g. "ValueError").
+
+    `because` says, in the student's terms, when the docstring promises it.
+    """
+    outcome = student.call(func, *args)
+    call_text = format_call(func, reference, args, {})
+    error = outcome.error
+    if error is not None and error.kind == "exception" and error.type == exception:
+        return
+    if error is not None and error.kind != "exception":
+        raise error_failure(f"call: {call_text}\n", func, error, student.exercise_name)
+    if error is None:
+        got = f"it returned {describe(outcome.value)}"
+        diagnosis = f"{func} must raise {exception} {because}; yours returned a value."
+    else:
+        got = f"it raised {error.type}: {error.message.strip()[:200]}"
+        diagnosis = (f"{func} must raise {exception} {because}; yours raised {error.type} "
+                     "(check the input first and raise the documented error yourself).")
+    raise CheckFailed(
+        f"call:     {call_text}\nexpected: {exception} ({because})\ngot:      {got}\n"
+        f"likely mistake: {diagnosis}",
+        function=func, kind="wrong", problem=f"expected {exception} {because}", diagnosis=diagnosis,
+    )

@@ -34,6 +34,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "plot": ("grader.commands.plot_cmd", "command", "Draw your code's run beside the reference (needs matplotlib)."),
     "figures": ("grader.commands.figures_cmd", "command", "Regenerate the course figures as PNGs (needs matplotlib)."),
     "doctor": ("grader.commands.doctor_cmd", "command", "Show which sandbox layers confine graded code here."),
+    "watch": ("grader.commands.watch_cmd", "command", "Re-grade an exercise on every save (keys: h l n r q)."),
 }
 
 

@@ -25,6 +25,10 @@ class Mismatch:
 
     reason: str
     details: tuple[str, ...] = ()
+    # `summary`: the reason without any value (for graded feedback); empty = the reason's first line.
+    summary: str = ""
+    # `hint`: a likely-mistake sentence the comparison itself can give (e.g. float32).
+    hint: str | None = None
 
 
 def is_numeric(value: Any) -> bool:
@@ -81,8 +85,48 @@ def describe(value: Any) -> str:
     return f"{compact(value)}  ({type(value).__name__})"
 
 
+def _type_mismatch(expected: Any, got: Any) -> Mismatch | None:
+    """The return TYPE a docstring promises: a new array, or a Python float.
+
+    An ndarray is promised where the reference returns one: a list or tuple is
+    refused. A float is promised where the reference returns a float (Python or
+    numpy float64): an ndarray (0-d included) is refused, and so is a float32
+    scalar, which holds only about 7 significant digits. Python ints (and
+    numpy integers) count as floats, as in Python's own typing.
+    """
+    if isinstance(expected, np.ndarray) and isinstance(got, list | tuple):
+        kind = type(got).__name__
+        return Mismatch(
+            f"expected a numpy array, got a Python {kind}",
+            summary=f"expected a numpy array, got a Python {kind}",
+            hint=f"You returned a {kind}; the docstring promises a new numpy array: wrap it with np.array(…) "
+                 "or compute with numpy operations.",
+        )
+    if isinstance(expected, float | np.floating) and not isinstance(expected, np.float32 | np.float16):
+        if isinstance(got, np.ndarray):
+            shape = "a 0-d array" if got.ndim == 0 else f"an array of shape {got.shape}"
+            return Mismatch(
+                f"expected a float, got {shape}",
+                summary=f"expected a float, got {shape}",
+                hint=("You returned " + shape + " where the docstring promises a single float: "
+                      + ("convert it with float(…)." if got.size == 1
+                         else "reduce it (a sum or a mean?) to one number.")),
+            )
+        if isinstance(got, np.float32 | np.float16):
+            return Mismatch(
+                f"expected a float (64-bit), got a numpy {got.dtype} scalar",
+                summary=f"expected a 64-bit float, got {got.dtype}",
+                hint=f"You computed in {got.dtype}, which keeps only about 7 significant digits: "
+                     "compute in float64 (numpy's default) and return float(…).",
+            )
+    return None
+
+
 def compare(expected: Any, got: Any, *, rtol: float = RTOL, atol: float = ATOL) -> Mismatch | None:
     """None when `got` matches `expected`, else a Mismatch saying how it differs."""
+    typed = _type_mismatch(expected, got)
+    if typed is not None:
+        return typed
     if is_numeric(expected):
         return _compare_numeric(expected, got, rtol=rtol, atol=atol)
     if isinstance(expected, list | tuple) and isinstance(got, list | tuple):
@@ -108,7 +152,8 @@ def compare(expected: Any, got: Any, *, rtol: float = RTOL, atol: float = ATOL) 
 
 def _compare_numeric(expected: Any, got: Any, *, rtol: float, atol: float) -> Mismatch | None:
     if not is_numeric(got):
-        return Mismatch(f"expected a number or array, got {describe(got)}")
+        return Mismatch(f"expected a number or array, got {describe(got)}",
+                        summary=f"expected a number or array, got a {type(got).__name__}")
     exp = np.asarray(expected)
     act = np.asarray(got)
     if exp.shape != act.shape:
@@ -120,8 +165,30 @@ def _compare_numeric(expected: Any, got: Any, *, rtol: float, atol: float) -> Mi
         return Mismatch(f"wrong shape: expected {exp.shape}, got {act.shape}{hint}")
     if act.dtype.kind == "c" and exp.dtype.kind != "c":
         return Mismatch("got complex numbers where real ones were expected")
+    if isinstance(got, np.ndarray) and got.dtype in (np.float32, np.float16) and exp.dtype == np.float64:
+        return Mismatch(
+            f"expected a float64 array, got {got.dtype}",
+            hint=f"Your array is {got.dtype}, which keeps only about 7 significant digits: compute in "
+                 "float64 (numpy's default; do not pass dtype=np.float32 or .astype(np.float32)).",
+        )
     exp_f = exp.astype(float)
     act_f = act.astype(float)
+    bad_nan = np.isnan(act_f) & ~np.isnan(exp_f)
+    bad_inf = np.isinf(act_f) & ~np.isinf(exp_f)
+    if np.any(bad_nan) or np.any(bad_inf):
+        which = "NaN (not a number)" if np.any(bad_nan) else "inf (infinity)"
+        count = int(np.count_nonzero(bad_nan | bad_inf))
+        where = ""
+        if exp_f.ndim:
+            first = np.argwhere(bad_nan | bad_inf)[0]
+            where = f" ({count} of {exp_f.size} entries, the first at index {[int(i) for i in first]})"
+        return Mismatch(
+            f"your value contains {which} where a finite number was expected{where}",
+            summary=f"your value contains {which} where a finite number was expected",
+            hint=(f"{which.split()[0]} comes from an overflow (np.exp of a large number, a product that "
+                  "exceeds 1e308) or from 0/0 or inf − inf: rewrite the formula so that no step "
+                  "overflows for large inputs."),
+        )
     same_nonfinite = (np.isnan(exp_f) & np.isnan(act_f)) | (
         np.isinf(exp_f) & (exp_f == act_f)
     )
@@ -133,6 +200,10 @@ def _compare_numeric(expected: Any, got: Any, *, rtol: float, atol: float) -> Mi
     worst = np.unravel_index(int(np.argmax(abs_err)), exp_f.shape) if exp_f.ndim else ()
     rel_err = abs_err / np.maximum(np.abs(exp_f), 1e-300)
     n_bad = int(np.size(close) - np.count_nonzero(close))
+    hint = None
+    if act.dtype.kind in "iub" and exp.dtype.kind == "f":
+        hint = ("Your result is an integer array, so the fractions were cut off: convert integer inputs "
+                "to float first (np.asarray(x, dtype=float)) and avoid in-place updates of integer arrays.")
     details = [
         f"max abs error {float(np.max(abs_err)):.4g}, max rel error {float(np.max(rel_err)):.4g}",
     ]
@@ -141,7 +212,7 @@ def _compare_numeric(expected: Any, got: Any, *, rtol: float, atol: float) -> Mi
             f"worst at index {[int(i) for i in worst]}: expected {compact(float(exp_f[worst]))}, "
             f"got {compact(float(act_f[worst]))}; {n_bad} of {exp_f.size} entries wrong"
         )
-    return Mismatch("wrong values", tuple(details))
+    return Mismatch("wrong values", tuple(details), hint=hint)
 
 
 def ratio_hint(expected: Any, got: Any, *, n: int | None = None) -> str | None:
@@ -155,6 +226,9 @@ def ratio_hint(expected: Any, got: Any, *, n: int | None = None) -> str | None:
     mask = np.abs(exp) > 1e-12
     if not np.any(mask):
         return None
+    # One number over another is always "a constant multiple": only a named
+    # factor means something then. Arrays need two non-zero entries in the ratio.
+    several = int(np.count_nonzero(mask)) >= 2
     ratios = act[mask] / exp[mask]
     r = float(np.median(ratios))
     if not np.allclose(ratios, r, rtol=1e-6, atol=1e-12) or not np.allclose(act, r * exp, rtol=1e-6, atol=1e-9):
@@ -170,6 +244,6 @@ def ratio_hint(expected: Any, got: Any, *, n: int | None = None) -> str | None:
     for value, sentence in names.items():
         if abs(r - value) <= 1e-6 * max(1.0, abs(value)):
             return sentence
-    if abs(r - 1.0) > 1e-6:
-        return f"Your answer is a constant multiple (×{r:.6g}) of the expected one."
+    if several and abs(r - 1.0) > 1e-6:
+        return f"Your answer is a constant multiple (×{r:.6g}) of the expected one, entry by entry."
     return None

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from grader.compare import ATOL, RTOL, compare, describe, ratio_hint
+from grader.compare import ATOL, RTOL, Mismatch, compare, describe, ratio_hint
 
 
 def parts_equal(
@@ -21,7 +21,7 @@ def parts_equal(
     rtol: float = RTOL,
     atol: float = ATOL,
     batch_size: int | None = None,
-) -> Callable[[Any, Any], str | None]:
+) -> Callable[[Any, Any], Mismatch | None]:
     """An `equal(expected, got)` for `check_call` when the function returns a tuple.
 
     The callback returns None when every part matches; otherwise one paragraph
@@ -30,13 +30,17 @@ def parts_equal(
     """
     names = tuple(names)
 
-    def equal(expected: Any, got: Any) -> str | None:
+    def equal(expected: Any, got: Any) -> Mismatch | None:
         if not isinstance(got, tuple | list) or len(got) != len(names):
-            return (
+            count = f"{len(got)} values" if isinstance(got, tuple | list) else f"a {type(got).__name__}"
+            return Mismatch(
                 f"return a tuple of {len(names)} values ({', '.join(names)}); "
-                f"you returned {describe(got)}"
+                f"you returned {describe(got)}",
+                summary=f"expected a tuple of {len(names)} values ({', '.join(names)}), got {count}",
             )
         problems = []
+        summaries = []
+        hints = []
         for name, exp, act in zip(names, expected, got, strict=True):
             mismatch = compare(exp, act, rtol=rtol, atol=atol)
             if mismatch is None:
@@ -47,10 +51,13 @@ def parts_equal(
                 f"    got {name}:      {describe(act)}",
                 *(f"    {detail}" for detail in mismatch.details),
             ]
-            hint = ratio_hint(exp, act, n=batch_size)
+            summaries.append(f"{name} is wrong: {mismatch.summary or mismatch.reason.splitlines()[0]}")
+            hint = mismatch.hint or ratio_hint(exp, act, n=batch_size)
             if hint:
-                lines.append(f"    {hint}")
+                hints.append(f"{name}: {hint}" if len(names) > 1 else hint)
             problems.append("\n".join(lines))
-        return "\n".join(problems) if problems else None
+        if not problems:
+            return None
+        return Mismatch("\n".join(problems), summary="; ".join(summaries), hint=" ".join(hints) or None)
 
     return equal

@@ -9,10 +9,25 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+#: How much of a failed hidden test's feedback is shown: "full" (self-study:
+#: the call, expected and got values, the diagnosis) or "summary" (graded
+#: routes: what was checked, the points and the diagnosis; no inputs, no
+#: expected values).
+FEEDBACK_MODES = ("summary", "full")
+
 
 @dataclass
 class TestResult:
-    """One hidden test: Gradescope's `tests[]` entry."""
+    """One hidden test: Gradescope's `tests[]` entry, plus the structured feedback.
+
+    `output` is the complete feedback (call, expected, got, problem, likely
+    mistake). The structured fields split it so that a rendering can choose:
+    `kind` ("" when passed, else "wrong", "error", "not_implemented",
+    "import_error", "missing_function", "timeout", "grader_error"),
+    `functions` the student functions the test exercises, `function` the one
+    that failed, `problem` what differs in words (no values), `diagnosis` the
+    likely-mistake sentence (no values) and `details` the rest of `output`.
+    """
 
     name: str
     score: float
@@ -21,6 +36,17 @@ class TestResult:
     number: str = ""
     test_id: str = ""
     visibility: str = "visible"
+    kind: str = ""
+    function: str = ""
+    functions: tuple[str, ...] = ()
+    problem: str = ""
+    diagnosis: str = ""
+    details: str = ""
+
+    @property
+    def title(self) -> str:
+        """What the test checks (its name without the exercise prefix)."""
+        return self.name.split(" · ", 1)[-1]
 
     @property
     def status(self) -> str:
@@ -35,7 +61,13 @@ class TestResult:
             "status": self.status,
             "output": self.output,
             "visibility": self.visibility,
-            "extra_data": {"test_id": self.test_id},
+            "extra_data": {
+                "test_id": self.test_id,
+                "kind": self.kind,
+                "function": self.function,
+                "functions": list(self.functions),
+                "diagnosis": self.diagnosis,
+            },
         }
         return entry
 
@@ -51,6 +83,9 @@ class ExerciseResult:
     tests: list[TestResult] = field(default_factory=list)
     execution_time: float = 0.0
     grader_error: str = ""
+    # The student's file could not be imported: shown once, above the tests.
+    import_error: str = ""
+    feedback_mode: str = "full"
 
     @property
     def score(self) -> float:
@@ -68,12 +103,61 @@ class ExerciseResult:
         return results_json([self])
 
 
+def summary_output(test: TestResult) -> str:
+    """A failed test's feedback without its inputs or expected values.
+
+    What was checked, the points, what kind of difference (in words) and the
+    diagnosis: enough to know what to fix, nothing to copy.
+    """
+    if test.status == "passed":
+        return ""
+    lines = [f"checked: {test.title}", f"points:  {test.score:g}/{test.max_score:g}"]
+    if test.kind in {"not_implemented", "missing_function", "import_error", "timeout", "error"}:
+        first = (test.diagnosis or test.output).strip().splitlines()
+        lines.append(f"problem: {first[0] if first else test.kind}")
+        return "\n".join(lines)
+    if test.problem:
+        lines.append(f"problem: {test.problem}")
+    if test.diagnosis:
+        lines.append(f"likely mistake: {test.diagnosis}")
+    if not test.problem and not test.diagnosis:
+        lines.append("problem: your value differs from the expected one")
+    return "\n".join(lines)
+
+
+def redact(result: ExerciseResult, mode: str) -> ExerciseResult:
+    """The result as `mode` ("summary" or "full") shows it; "full" returns it as is.
+
+    In "summary" every failed test's `output` and `details` are replaced by
+    `summary_output` (what was checked, the points, the diagnosis), so no hidden
+    input or expected value reaches a results.json, a CSV or a terminal. The
+    import error (the student's own code and message) is kept. A new object is
+    returned; `result` is not modified.
+    """
+    import copy
+
+    if mode not in FEEDBACK_MODES:
+        raise ValueError(f"hidden feedback mode must be one of {FEEDBACK_MODES}, got {mode!r}")
+    if mode == "full":
+        return result
+    redacted = copy.deepcopy(result)
+    redacted.feedback_mode = mode
+    for test in redacted.tests:
+        test.output = summary_output(test)
+        test.details = ""
+    return redacted
+
+
 def results_json(results: list[ExerciseResult]) -> dict[str, Any]:
     """Gradescope's results.json for one or more graded exercises."""
     tests = [t.to_gradescope() for r in results for t in r.tests]
     errors = [f"exercise{r.exercise}: {r.grader_error}" for r in results if r.grader_error]
     seeds = ", ".join(f"exercise{r.exercise} seed {r.seed}" for r in results)
     output = f"Graded with {seeds}."
+    for r in results:
+        if r.import_error:
+            output += f"\nexercise{r.exercise}: your file could not be imported, so none of its tests ran:\n"
+            output += r.import_error
     if errors:
         output += "\nGrader errors:\n" + "\n".join(errors)
     return {
@@ -92,6 +176,8 @@ def results_json(results: list[ExerciseResult]) -> dict[str, Any]:
                     "seed": r.seed,
                     "score": r.score,
                     "max_score": r.max_score,
+                    "import_error": r.import_error,
+                    "feedback_mode": r.feedback_mode,
                 }
                 for r in results
             ],

@@ -18,6 +18,7 @@ from types import ModuleType
 from typing import Any
 
 from grader.catalog import Exercise
+from grader.feedback import explain_dependencies, structure
 from grader.results import ExerciseResult, TestResult
 from grader.sandbox.client import Limits, StudentModule
 from grader.stubs import solution_path
@@ -49,6 +50,7 @@ class GradingSession:
         self.reference = reference
         self.seed = seed
         self.outcomes: dict[str, tuple[bool, str]] = {}
+        self.failures: dict[str, Any] = {}  # test id -> its CheckFailed (structured feedback)
         self.titles: dict[str, str] = {}
         self.collect_errors: list[str] = []
 
@@ -69,6 +71,7 @@ class GradingSession:
                 self.outcomes[item.name] = (True, "")
             elif isinstance(call.excinfo.value, CheckFailed):
                 self.outcomes[item.name] = (False, str(call.excinfo.value))
+                self.failures[item.name] = call.excinfo.value
             else:
                 # Anything else is the grader's own fault, not the student's: say so.
                 text = call.excinfo.getrepr(style="short")
@@ -98,8 +101,16 @@ def grade_file(
     *,
     seed: int,
     limits: Limits | None = None,
+    only: frozenset[str] | None = None,
+    engine: str = "pytest",
 ) -> ExerciseResult:
-    """Grade `student_path` as `exercise`; always returns a result, never hangs."""
+    """Grade `student_path` as `exercise`; always returns a result, never hangs.
+
+    `only`: run just these hidden test ids (`grade exerciseN -k NAME`); the
+    result then holds those tests alone. `engine="direct"` calls the hidden test
+    functions without pytest (same fixtures, same verdicts, no start-up cost):
+    `grade watch` uses it in its warm process.
+    """
     started = time.perf_counter()
     result = ExerciseResult(exercise.number, exercise.slug, exercise.title, seed)
     # The worker first: this process's zygote (started now if it is not running
@@ -133,14 +144,21 @@ def grade_file(
             # Built-in plugins the hidden tests never use; each costs start-up time.
             *(f"-pno:{name}" for name in _UNUSED_PLUGINS),
         ]
+        if only is not None:
+            args += ["-k", " or ".join(sorted(only)) or "not_a_test"]
         from grader.hidden.conftest import SESSION_PLUGIN
 
-        with _quiet_pytest_env():
-            _run_pytest(pytest, args, session, SESSION_PLUGIN)
+        if engine == "direct":
+            _run_direct(exercise, session, only)
+        else:
+            with _quiet_pytest_env():
+                _run_pytest(pytest, args, session, SESSION_PLUGIN)
     finally:
         module.close()
 
     for number, (test_id, points) in enumerate(exercise.points.items(), start=1):
+        if only is not None and test_id not in only:
+            continue
         passed, output = session.outcomes.get(test_id, (False, "this hidden test did not run"))
         if test_id not in session.outcomes:
             result.grader_error = result.grader_error or f"hidden test {test_id} is missing"
@@ -154,13 +172,65 @@ def grade_file(
                 test_id=test_id,
             )
         )
+        structure(result.tests[-1], session.failures.get(test_id))
     extra = sorted(set(session.outcomes) - set(exercise.points))
     if extra:
         result.grader_error = f"hidden tests without points in the catalog: {', '.join(extra)}"
     if session.collect_errors:
         result.grader_error = "could not collect hidden tests:\n" + "\n".join(session.collect_errors)
+    explain_dependencies(result, exercise, student_path)
     result.execution_time = time.perf_counter() - started
     return result
+
+
+_HIDDEN_MODULES: dict[str, ModuleType] = {}
+
+
+def _hidden_module(exercise: Exercise) -> ModuleType:
+    """The hidden test module, imported once per process (re-imported when its file changes)."""
+    path = HIDDEN_DIR / f"{exercise.tests}.py"
+    key = f"{path}:{path.stat().st_mtime_ns}"
+    module = _HIDDEN_MODULES.get(key)
+    if module is None:
+        spec = importlib.util.spec_from_file_location(f"_grader_hidden_{exercise.tests}", path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        _HIDDEN_MODULES[key] = module
+    return module
+
+
+def _run_direct(exercise: Exercise, session: GradingSession, only: frozenset[str] | None) -> None:
+    """Call each hidden test with the conftest's fixtures, as pytest would, in catalog order."""
+    import inspect
+    import traceback
+
+    from grader.checking import CheckFailed
+    from grader.inputs import seeded_rng
+
+    module = _hidden_module(exercise)
+    for test_id in exercise.points:
+        if only is not None and test_id not in only:
+            continue
+        func = getattr(module, test_id, None)
+        if func is None:
+            continue
+        doc = (func.__doc__ or "").strip()
+        session.titles[test_id] = doc.splitlines()[0] if doc else test_id
+        fixtures = {"student": session.student, "ref": session.reference, "seed": session.seed,
+                    "rng": seeded_rng(session.seed, test_id)}
+        kwargs = {name: fixtures[name] for name in inspect.signature(func).parameters}
+        try:
+            func(**kwargs)
+        except CheckFailed as exc:
+            session.outcomes[test_id] = (False, str(exc))
+            session.failures[test_id] = exc
+        except Exception as exc:  # the grader's own fault, as in the pytest hook
+            text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)[-6:])
+            session.outcomes[test_id] = (
+                False, f"internal grader error (please report it): {type(exc).__name__}\n{text}")
+        else:
+            session.outcomes[test_id] = (True, "")
 
 
 def _run_pytest(pytest: Any, args: list[str], session: GradingSession, name: str) -> None:

@@ -7,7 +7,7 @@ from helpers import find_test, grade_json, make_workspace, mutate, reference_sou
 
 FILE = "exercise1_update_rule.py"
 REF = reference_source(FILE)
-MAX = 15
+MAX = 20
 
 
 def _grade(tmp_path, source, seed=7):
@@ -57,7 +57,7 @@ WRONG = {
         ("    params = np.asarray(params, dtype=float)\n    return params - learning_rate",
          "    params = np.asarray(params, dtype=float)\n    params -= learning_rate * np.asarray(grad, dtype=float)\n"
          "    return params\n    return params - learning_rate"),
-        ["gradient_step returns a new array"],
+        ["gradient_step leaves params and grad untouched"],
         "modified the input array(s) `params` in place",
     ),
     "wrong_shape": (
@@ -82,19 +82,103 @@ WRONG = {
         "Row 0 of the trajectory must be the start point",
     ),
     "classify_order": (
-        ("    if losses[-1] <= tol:\n        return \"converged\"\n    if losses[-1] >= losses[0]:\n"
-         "        return \"diverged\"\n",
-         "    if losses[-1] >= losses[0]:\n        return \"diverged\"\n    if losses[-1] <= tol:\n"
-         "        return \"converged\"\n"),
-        ["classify_learning_rate on random"],
-        "expected: 'converged'",
+        ('    if last >= first:\n'
+         '        return "diverged"\n'
+         '    w = min(window, losses.size - 1)\n'
+         '    before = losses[-1 - w]\n'
+         '    if abs(last - before) <= rtol * before:\n'
+         '        return "converged"\n',
+        '    w = min(window, losses.size - 1)\n'
+        '    before = losses[-1 - w]\n'
+        '    if abs(last - before) <= rtol * before:\n'
+        '        return "converged"\n'
+        '    if last >= first:\n'
+        '        return "diverged"\n'),
+        ["classify_learning_rate on the bowl", "both sides of every threshold"],
+        "Rule order: check \"the loss never fell\"",
+        2,
+    ),
+    "classify_old_level_rule": (
+        ('    if abs(last - before) <= rtol * before:\n        return "converged"\n',
+         '    if last <= 1e-6:\n        return "converged"\n'),
+        ["for house prices"],
+        "by the loss LEVEL",
+        None,
+    ),
+    "classify_last_two_only": (
+        ("    w = min(window, losses.size - 1)\n", "    w = 1\n"),
+        ["both sides of every threshold"],
+        "compared only the last two losses",
+        None,
+    ),
+    "classify_strict_boundary": (
+        ("    if abs(last - before) <= rtol * before:", "    if abs(last - before) < rtol * before:"),
+        ["both sides of every threshold"],
+        "≤, not <",
+        1,
+    ),
+    "classify_misses_rising_tail": (
+        ('    if last > before:\n        return "diverged"\n', ""),
+        ["both sides of every threshold"],
+        "misses a rising tail",
+        1,
+    ),
+    "classify_empty_history": (
+        ('    if losses.size < 2:\n        raise ValueError("classify_learning_rate needs at least two losses '
+         '(one step)")\n', ""),
+        ["ValueError for fewer than two losses"],
+        "must raise ValueError",
+        1,
+    ),
+    "step_returns_list": (
+        ("    return params - learning_rate * np.asarray(grad, dtype=float)",
+         "    return list(params - learning_rate * np.asarray(grad, dtype=float))"),
+        ["gradient_step on the notes' example"],
+        "the docstring promises a new numpy array",
+        None,
+    ),
+    "loss_returns_0d_array": (
+        ("    return float(np.sum(point**2))", "    return np.asarray(np.sum(point**2))"),
+        ["bowl_loss at the notes' points", "bowl_loss on random"],
+        "0-d array where the docstring promises a single float",
+        2,
+    ),
+    "step_float32": (
+        ("    return params - learning_rate * np.asarray(grad, dtype=float)",
+         "    return (params.astype(np.float32) - learning_rate * np.asarray(grad, dtype=np.float32))"
+         ".astype(float)"),
+        ["tiny step from parameters in the thousands"],
+        "You computed in float32",
+        1,
+    ),
+    "step_integer_truncation": (
+        ("    params = np.asarray(params, dtype=float)\n    return params - learning_rate",
+         "    new = np.array(params)\n    new -= (learning_rate * np.asarray(grad, dtype=float)).astype(new.dtype)\n"
+         "    return new\n    return params - learning_rate"),
+        ["integer params and grad"],
+        "integer array, so the fractions were cut off",
+        None,
+    ),
+    "step_lr_twice": (
+        ("    return params - learning_rate * np.asarray(grad, dtype=float)",
+         "    return params - learning_rate * learning_rate * np.asarray(grad, dtype=float)"),
+        ["gradient_step on the notes' example", "gradient_step on random"],
+        "applied the learning rate twice",
+        None,
+    ),
+    "descent_zero_steps_vector": (
+        ("    theta = np.array(start, dtype=float)\n", "    theta = np.array(start, dtype=float)\n"
+         "    if n_steps == 0:\n        return theta\n"),
+        ["n_steps = 0"],
+        "as ONE ROW",
+        1,
     ),
 }
 
 
 @pytest.mark.parametrize("name", sorted(WRONG))
 def test_wrong_submission_loses_points_with_diagnosis(tmp_path, name):
-    (old, new), failing, diagnosis = WRONG[name]
+    (old, new), failing, diagnosis, *lost_points = WRONG[name]
     code, res = _grade(tmp_path, mutate(REF, old, new))
     assert code == 1
     failed = [t for t in res["tests"] if t["status"] == "failed"]
@@ -105,6 +189,8 @@ def test_wrong_submission_loses_points_with_diagnosis(tmp_path, name):
         assert "call:" in test["output"]
     lost = sum(t["max_score"] for t in failed)
     assert res["score"] == MAX - lost < MAX
+    if lost_points and lost_points[0] is not None:
+        assert lost == lost_points[0], [t["name"] for t in failed]
 
 
 def test_wrong_value_feedback_names_expected_got_and_error(tmp_path):
@@ -138,8 +224,11 @@ ALTERNATIVES = {
         "    return 2.0 * np.asarray(point, dtype=float)",
         "    return np.asarray(point, dtype=float) + np.asarray(point, dtype=float)",
     ).replace(
-        "    losses = np.asarray(losses, dtype=float)\n    if not np.all(np.isfinite(losses)):",
-        "    losses = [float(v) for v in losses]\n    if any(v != v or abs(v) == float('inf') for v in losses):",
+        "    first, last = losses[0], losses[-1]\n",
+        "    first, last = float(losses[0]), float(losses[-1])\n",
+    ).replace(
+        "    if abs(last - before) <= rtol * before:\n",
+        "    if not abs(last - before) > rtol * before:\n",
     ).replace(
         "    return float(np.sum(point**2))",
         "    return float(point @ point)",

@@ -47,15 +47,16 @@ WRONG: dict[str, dict[str, str]] = {
         "test_numerical_gradient_worked_example": "You used the forward difference",
         "test_numerical_gradient_random": "You used the forward difference",
         "test_numerical_gradient_step_size": "You used the forward difference",
-        "test_numerical_gradient_keeps_point": "You used the forward difference",
+        "test_numerical_gradient_integer_point": "You used the forward difference",
     },
     "numgrad_over_h": {
         "test_numerical_gradient_worked_example": "You divided by h instead of 2h",
         "test_numerical_gradient_random": "You divided by h instead of 2h",
         "test_numerical_gradient_step_size": "You divided by h instead of 2h",
-        "test_numerical_gradient_keeps_point": "You divided by h instead of 2h",
+        "test_numerical_gradient_integer_point": "You divided by h instead of 2h",
     },
     "numgrad_ignores_h": {"test_numerical_gradient_step_size": "You ignored the argument h"},
+    "numgrad_integer_point": {"test_numerical_gradient_integer_point": "Integer truncation"},
     "numgrad_in_place": {
         "test_numerical_gradient_random": "never moved it back",
         "test_numerical_gradient_step_size": "never moved it back",

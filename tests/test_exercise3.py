@@ -43,7 +43,7 @@ TITLES = {
 
 BACKWARD_TESTS = ("test_neuron_backward_worked_example", "test_neuron_backward_random")
 CHAIN_TESTS = ("test_chain_backward_worked_example", "test_chain_backward_random",
-               "test_chain_backward_reuses_upstream")
+               "test_chain_backward_reuses_upstream", "test_chain_backward_one_node")
 
 # submission -> {hidden test that must fail: sentence its feedback must contain}; all others must pass.
 WRONG: dict[str, dict[str, str]] = {
@@ -68,6 +68,9 @@ WRONG: dict[str, dict[str, str]] = {
     "chain_recomputes": {"test_chain_backward_reuses_upstream": "local_grad(2) was asked for a second time"},
     "chain_no_upstream": dict.fromkeys(CHAIN_TESTS[1:], "You started the sweep from 1 instead of `upstream`"),
     "chain_added": dict.fromkeys(CHAIN_TESTS, "The chain rule MULTIPLIES local derivatives; you added them."),
+    "backward_x_missing_inner": dict.fromkeys(
+        ("test_neuron_backward_worked_example", "test_neuron_backward_random"),
+        'Your "x" entry misses its chain factor: dL/dx = dL/dz · ∂z/∂x = dL/dz · w'),
 }
 ALTERNATIVES = ["alt_sigmoid_text", "alt_strings_vectorised", "alt_sympy_diff_nodes"]
 SEED = 7
@@ -100,7 +103,7 @@ def test_catalog_entry() -> None:
     assert (EXERCISE.number, EXERCISE.slug, EXERCISE.title, EXERCISE.topic, EXERCISE.tests) == (
         3, "chain-rule", "The chain rule", "chain-rule", "test_exercise3")
     assert FILE == "exercise3_chain_rule.py"
-    assert 15 <= EXERCISE.max_score <= 20 and 3 <= len(EXERCISE.hints) <= 5
+    assert 15 <= EXERCISE.max_score <= 25 and 3 <= len(EXERCISE.hints) <= 5
     assert len(set(TITLES.values())) == len(TITLES)
 
 

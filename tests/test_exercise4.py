@@ -33,8 +33,8 @@ EXERCISE = resolve("exercise4")
 BACKWARD = ["test_backward_notes_example", "test_backward_batch_example",
             "test_backward_identity_random", "test_backward_sigmoid_random",
             "test_backward_large_magnitude"]
-TRAIN = ["test_train_neuron_worked_example", "test_train_neuron_random",
-         "test_train_neuron_keeps_inputs"]
+# test_train_neuron_keeps_inputs checks only the inputs: it fails for in-place updates alone.
+TRAIN = ["test_train_neuron_worked_example", "test_train_neuron_random"]
 
 # submission -> (a phrase every failing test's feedback must contain, the tests that fail at seed 1)
 WRONG: dict[str, tuple[str, list[str]]] = {
@@ -50,6 +50,8 @@ WRONG: dict[str, tuple[str, list[str]]] = {
     "inplace_update": ("you modified the input array(s) `w0` in place",
                        ["test_train_neuron_keeps_inputs"]),
     "ascent": ("Your parameters move uphill", TRAIN),
+    "sigmoid_overflow_nan": ("contains NaN (not a number)", ["test_sigmoid_values", "test_sigmoid_derivative_random"]),
+    "sigmoid_0d_array": ("got a 0-d array", ["test_sigmoid_values"]),
     # n = 1 in the notes' examples, where a sum and a mean agree
     "sum_not_mean": ("n × too big", BACKWARD[1:] + TRAIN[1:]),
 }

@@ -58,8 +58,12 @@ def _limits(timeout: float | None, memory_mb: int | None) -> Any:
     )
 
 
-def grade_one(workspace: Workspace, exercise: Exercise, *, seed: int, limits: Any, record: bool) -> Any:
-    """Grade one exercise; with `record`, also record the attempt (see `record_attempt`)."""
+def grade_one(workspace: Workspace, exercise: Exercise, *, seed: int, limits: Any, record: bool,
+              only: frozenset[str] | None = None, engine: str = "pytest") -> Any:
+    """Grade one exercise; with `record`, also record the attempt (see `record_attempt`).
+
+    `only` (the tests of `-k FUNCTION`) grades part of the exercise: that run is not an attempt.
+    """
     from grader.runner import grade_file
 
     path = workspace.exercise_path(exercise)
@@ -72,10 +76,10 @@ def grade_one(workspace: Workspace, exercise: Exercise, *, seed: int, limits: An
     sha = file_sha(path)  # of the file graded, before the report is read and the file edited again
     # Self-study: a wrong formula's expected answer is shown from the 4th wrong attempt at it.
     with expected_feedback(exercise.name, _wrong_answer_counts(workspace, exercise)) as feedback:
-        result = grade_file(exercise, path, seed=seed, limits=limits)
+        result = grade_file(exercise, path, seed=seed, limits=limits, only=only, engine=engine)
     result.file_sha = sha  # type: ignore[attr-defined]
     result.wrong_now = feedback.wrong_now  # type: ignore[attr-defined]
-    if record:
+    if record and only is None:
         record_attempt(workspace, exercise, result)
     return result
 
@@ -140,28 +144,86 @@ def _wrong_answer_counts(workspace: Workspace, exercise: Exercise) -> dict[str, 
         return {}
 
 
+def hidden_feedback_option(default: str) -> Any:
+    """`--hidden-feedback summary|full`: how much of a failed hidden test is shown."""
+    return click.option(
+        "--hidden-feedback", "hidden_feedback", type=click.Choice(["summary", "full"]), default=default,
+        show_default=True,
+        help="summary: what each failed test checked, its points and the likely mistake (no inputs, no "
+             "expected values; the default for graded routes); full: also the call, expected and got values.",
+    )
+
+
+def selected_tests(exercise: Exercise, function: str | None) -> frozenset[str] | None:
+    """The test ids of `-k FUNCTION` (None = all); a usage error with "did you mean" for unknown names."""
+    if function is None:
+        return None
+    import difflib
+
+    from grader.testmap import reference_functions, test_functions
+
+    names = reference_functions(exercise)
+    if function not in names:
+        close = difflib.get_close_matches(function, names, n=2, cutoff=0.5)
+        hint = f" Did you mean {' or '.join(close)}?" if close else ""
+        raise click.BadParameter(f"{exercise.name} has no function {function!r}.{hint} Its functions: "
+                                 f"{', '.join(names)}.", param_hint="-k")
+    return frozenset(t for t, funcs in test_functions(exercise).items() if function in funcs)
+
+
+def next_step(workspace: Workspace, exercise: Exercise) -> str:
+    """ "Next: grade exercise2 (Partial derivatives and the gradient)" — the first exercise after this one
+    without full marks (then any earlier one); "" when the course is done."""
+    exercises = load_catalog()
+    best = ProgressStore(workspace.progress_db).best_scores()
+    todo = [e for e in exercises if best.get(e.number, 0.0) < e.max_score and e.number != exercise.number]
+    later = [e for e in todo if e.number > exercise.number] or todo
+    if not later:
+        return "That was the last exercise: the whole course has full marks. Try `grade quiz` or `grade pyq`."
+    nxt = later[0]
+    return f"Next: grade {nxt.name} ({nxt.title})"
+
+
 def exercise_command(exercise: Exercise) -> click.Command:
     """The click command that grades one exercise (built per exercise for its help text)."""
 
     @click.command(exercise.name, help=f"Grade exercise {exercise.number}: {exercise.title}.\n\n"
                    f"Runs the hidden tests on exercises/{exercise.file}. Exit code 0 on full marks, 1 otherwise.")
     @grading_options
+    @click.option("--first", is_flag=True, help="Stop at the first failing function: show its tests and the ones "
+                  "before it.")
+    @click.option("-k", "function", metavar="NAME", default=None,
+                  help="Run only the tests of the function NAME (e.g. -k gradient_step); not recorded.")
+    @hidden_feedback_option("full")
     def command(path: Path | None, as_json: bool, seed: int | None, timeout: float | None,
-                memory_mb: int | None, verbose: bool, no_record: bool) -> None:
+                memory_mb: int | None, verbose: bool, no_record: bool, first: bool, function: str | None,
+                hidden_feedback: str) -> None:
         from grader.commands.report import render
+        from grader.results import redact
+        from grader.testmap import reference_functions
 
         workspace = workspace_from(path)
         _terminate_cleanly()
         warn_if_unconfined(workspace)
+        only = selected_tests(exercise, function)
         seed = new_seed() if seed is None else seed
-        result = grade_one(workspace, exercise, seed=seed, limits=_limits(timeout, memory_mb), record=False)
+        result = grade_one(workspace, exercise, seed=seed, limits=_limits(timeout, memory_mb), record=False,
+                           only=only)
+        if only is None:
+            from grader.commands.hint_cmd import save_last_result
+
+            save_last_result(workspace, exercise, result, reference_functions(exercise))
+        shown = redact(result, hidden_feedback)
         if as_json:
-            click.echo(json.dumps(result.to_gradescope(), indent=2))
+            click.echo(json.dumps(shown.to_gradescope(), indent=2))
         else:
             label = str(workspace.exercise_path(exercise).relative_to(workspace.root))
-            console.echo(render(result, file_label=label, verbose=verbose))
+            following = next_step(workspace, exercise) if result.passed and only is None else ""
+            console.echo(render(shown, file_label=label, verbose=verbose, first=first,
+                                function_order=reference_functions(exercise), only=function or "",
+                                next_step=following))
         sys.stdout.flush()  # the report first: recording may fail (read-only workspace, full disk)
-        if not no_record:
+        if not no_record and only is None:
             record_attempt(workspace, exercise, result)
         finish(EXIT_PASSED if result.passed else EXIT_FAILED)
 

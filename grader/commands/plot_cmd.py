@@ -27,6 +27,7 @@ class PlotResult:
     figure: Any
     failures: list[str]  # feedback for functions that produced no usable value
     differences: list[str]  # functions whose values differ from the reference
+    drawn: str = ""  # which of the student's functions the figure shows, in words
 
 
 def _student_run(student: Any, exercise: Exercise, func: str, *args: Any) -> Any:
@@ -69,21 +70,61 @@ def _differs(student_value: Any, reference_value: Any) -> bool:
         return True
 
 
+def _step_path(student: Any, exercise: Exercise, start: Any, rate: float, steps: int) -> Any:
+    """The path θ_{k+1} = gradient_step(θ_k, ∇J(θ_k), α) with YOUR gradient_step and the exact ∇J = 2θ."""
+    import numpy as np
+
+    from grader.figures import Run
+
+    theta = np.array(start, dtype=float)
+    rows = [theta]
+    for _ in range(steps):
+        run = _as_array(_student_run(student, exercise, "gradient_step", theta, 2.0 * theta, rate),
+                        "gradient_step", 1, "the new parameters, shape (2,)")
+        if run.error is not None:
+            return run
+        if run.data.shape != theta.shape:
+            return Run("your code", error=f"gradient_step returned shape {run.data.shape}; expected (2,).")
+        theta = run.data
+        rows.append(theta)
+    return Run("your code", data=np.stack(rows))
+
+
 def plot_exercise1(student: Any, exercise: Exercise) -> PlotResult:
-    """gradient_descent on the bowl from (3, 4) with α = 0.1, 20 steps."""
+    """gradient_descent on the bowl from (3, 4) with α = 0.1, 20 steps; gradient_step checked along the way.
+
+    The figure shows your gradient_descent path; when gradient_descent gives no
+    usable path but gradient_step works, it shows the path of your
+    gradient_step applied repeatedly instead. Either way both are compared with
+    the reference, and the result says which function was drawn.
+    """
     import numpy as np
 
     from grader.figures import BOWL_RATE, BOWL_START, BOWL_STEPS, Run, bowl_path, student_descent_figure
     from grader.sandbox.codec import CallableRef
 
+    ref = Run("reference", data=bowl_path())
     mine = _student_run(student, exercise, "gradient_descent", CallableRef("bowl_gradient"),
                         np.array(BOWL_START), BOWL_RATE, BOWL_STEPS)
     mine = _as_array(mine, "gradient_descent", 2, "the trajectory, shape (n_steps + 1, 2)")
-    ref = Run("reference", data=bowl_path())
-    figure = student_descent_figure(mine, ref, learning_rate=BOWL_RATE, steps=BOWL_STEPS)
-    failures = [mine.error] if mine.error else []
-    differences = ["gradient_descent"] if mine.error is None and _differs(mine.data, ref.data) else []
-    return PlotResult(figure, failures, differences)
+    stepped = _step_path(student, exercise, BOWL_START, BOWL_RATE, BOWL_STEPS)
+    failures, differences = [], []
+    if mine.error is None:
+        drawn = "gradient_descent (its path from (3, 4))"
+        shown = mine
+    elif stepped.error is None:
+        drawn = "gradient_step, applied 20 times from (3, 4) with the exact gradient 2θ (gradient_descent failed)"
+        shown = Run("your gradient_step", data=stepped.data)
+    else:
+        drawn = ""
+        shown = mine
+    for name, run in (("gradient_descent", mine), ("gradient_step", stepped)):
+        if run.error is not None:
+            failures.append(run.error)
+        elif _differs(run.data, ref.data):
+            differences.append(name)
+    figure = student_descent_figure(shown, ref, learning_rate=BOWL_RATE, steps=BOWL_STEPS)
+    return PlotResult(figure, failures, differences, drawn)
 
 
 def _house_prices() -> tuple[Any, Any]:
@@ -190,13 +231,19 @@ def command(exercise: Exercise, out_file: Path | None, path: Path | None) -> Non
         result = PLOTTERS[exercise.name](student, exercise)
     target = out_file or workspace.state_dir / "plots" / f"{exercise.name}.png"
     save(result.figure, target)
+    if result.drawn:
+        console.echo(f"Drew your {result.drawn}.")
     for failure in result.failures:
         console.echo(console.bad(failure))
-    if not result.failures:
-        if result.differences:
-            console.echo(console.style(f"Your {', '.join(result.differences)} differs from the reference: "
-                                       "compare the curves.", fg="yellow"))
+    drawn_name = result.drawn.split(" ", 1)[0]
+    for name in result.differences:
+        if not result.drawn or name == drawn_name:
+            text = f"Your {name} differs from the reference: compare the curves."
         else:
-            console.echo(console.ok("Your run matches the reference."))
+            text = (f"Your {name} differs from the reference too (not drawn): "
+                    f"`grade {exercise.name} -k {name}` shows where.")
+        console.echo(console.style(text, fg="yellow"))
+    if not result.differences and not result.failures:
+        console.echo(console.ok("Your run matches the reference."))
     click.echo(str(target))
     sys.exit(EXIT_STUDENT_FAILED if result.failures else EXIT_PLOTTED)

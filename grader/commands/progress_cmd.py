@@ -28,7 +28,8 @@ def command(path: Path | None, as_json: bool) -> None:
             {"attempts": [asdict(a) for a in attempts], "quiz": [asdict(q) for q in quiz]}, indent=2
         ))
         return
-    console.echo(console.bold(f"{'exercise':<11} {'attempts':>8} {'best':>9} {'latest':>9}  history (oldest → newest)"))
+    width = 80
+    console.echo(console.bold(f"{'exercise':<11} {'attempts':>8} {'best':>9} {'latest':>9}  last run"))
     for ex in load_catalog():
         mine = [a for a in attempts if a.exercise == ex.number]
         if not mine:
@@ -36,12 +37,21 @@ def command(path: Path | None, as_json: bool) -> None:
             continue
         best = max(a.score for a in mine)
         latest = mine[-1]
-        history = " ".join(f"{a.score:g}" for a in mine[-12:])
         when = latest.created.replace("T", " ")[:16]
         console.echo(
             f"{ex.name:<11} {len(mine):>8} {best:>6g}/{ex.max_score:<2} {latest.score:>6g}/{ex.max_score:<2}  "
-            f"{history}  {console.dim('last ' + when)}"
+            f"{console.dim(when)}"
         )
+        # The score history on its own line, as many recent scores as fit.
+        prefix = "  history: "
+        scores = [f"{a.score:g}" for a in mine]
+        shown: list[str] = []
+        for score in reversed(scores):
+            if len(prefix) + len("… ") + len(" ".join([score, *shown])) > width:
+                break
+            shown.insert(0, score)
+        more = "… " if len(shown) < len(scores) else ""
+        console.echo(console.dim(f"{prefix}{more}{' '.join(shown)}  (oldest → newest)"[: width]))
     if quiz:
         console.echo(console.bold("\nQuiz and PYQ practice"))
         by_topic: dict[str, list[float]] = {}

@@ -173,7 +173,7 @@ def _check_numgrad(student, ref, f: CallableRef, point: np.ndarray, h: float | N
     check_call(
         student, ref.numerical_gradient, "numerical_gradient", [f, point], kwargs,
         mutants=_numgrad_mutants(ref), rtol=1e-7, atol=_numgrad_atol(f, point, h or 1e-5),
-        inputs_must_not_change=keep_inputs,
+        inputs_must_not_change=keep_inputs, check_value=not keep_inputs,
     )
 
 
@@ -205,6 +205,20 @@ def test_numerical_gradient_step_size(student, ref, rng):
     d = int(rng.integers(3, 6))
     _check_numgrad(student, ref, CallableRef("log_sum_exp_loss", weights=nonzero(rng, (d,)).tolist()),
                    nonzero(rng, (d,)), 0.02)
+
+
+def test_numerical_gradient_integer_point(student, ref, rng):
+    """numerical_gradient at a point of integers: point ± h must not be rounded back to integers."""
+    d = int(rng.integers(2, 5))
+    f = CallableRef("quadratic_loss", scales=rng.uniform(0.5, 3.0, size=d).tolist(),
+                    center=nonzero(rng, (d,)).tolist())
+    point = rng.integers(-5, 6, size=d)
+    check_call(student, ref.numerical_gradient, "numerical_gradient", [f, point],
+               mutants=[Mutant("Integer truncation: a copy of an integer point stays integer, so point + h is "
+                               "rounded back to point and your differences are 0. Copy it as floats: "
+                               "np.array(point, dtype=float).", lambda f, p, h=1e-5: np.zeros(len(p))),
+                        *_numgrad_mutants(ref)],
+               rtol=1e-7, atol=_numgrad_atol(f, point.astype(float), 1e-5), inputs_must_not_change=False)
 
 
 def test_numerical_gradient_keeps_point(student, ref, rng):

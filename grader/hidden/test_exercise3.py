@@ -189,6 +189,21 @@ def _backward_mutants(ref) -> list[Mutant]:
         out["w"] = out["b"]
         return out
 
+    def inner_x_only(cache, upstream=1.0):
+        out = ref.neuron_backward(cache, upstream)
+        out["x"] = out["b"] * np.ones_like(np.asarray(cache["x"], dtype=float))
+        return out
+
+    def inner_x_scalar(cache, upstream=1.0):
+        out = ref.neuron_backward(cache, upstream)
+        out["x"] = out["b"]
+        return out
+
+    def bias_times_x(cache, upstream=1.0):
+        out = ref.neuron_backward(cache, upstream)
+        out["b"] = out["w"]
+        return out
+
     return [
         Mutant("Your dL/dz is a(1 − a) alone: the gradient from above, upstream · 2(a − y), was never "
                "multiplied in. Does your sigmoid_backward use its `upstream` argument?",
@@ -202,6 +217,12 @@ def _backward_mutants(ref) -> list[Mutant]:
         Mutant("You left out the inner derivative of z = w·x + b: dL/dw = dL/dz · x and dL/dx = dL/dz · w "
                "(you returned dL/dz itself).", variant(inner=False)),
         Mutant("You left out the inner derivative for w: dL/dw = dL/dz · x (you returned dL/dz).", inner_w_only),
+        Mutant("Your \"x\" entry misses its chain factor: dL/dx = dL/dz · ∂z/∂x = dL/dz · w "
+               "(you returned dL/dz for every component).", inner_x_only),
+        Mutant("Your \"x\" entry misses its chain factor: dL/dx = dL/dz · w, an array like x "
+               "(you returned the number dL/dz).", inner_x_scalar),
+        Mutant("Your \"b\" entry has a factor x it should not have: ∂z/∂b = 1, so dL/db = dL/dz.",
+               bias_times_x),
         Mutant("Wrong variable: ∂z/∂w = x and ∂z/∂x = w; you swapped them.", variant(swap=True)),
         Mutant("You ignored `upstream`: multiply it in first, dL/da = upstream · 2(a − y).",
                variant(use_upstream=False)),
@@ -278,6 +299,13 @@ def test_chain_backward_random(student, ref, rng):
                    mutants=_chain_mutants(ref))
     check_call(student, ref.chain_backward, "chain_backward",
                [_chain(rng, 5, False, 1e2, 1e3), 5, nonzero(rng, (), 1e2, 1e3)], mutants=_chain_mutants(ref))
+
+
+def test_chain_backward_one_node(student, ref, rng):
+    """chain_backward on a chain of one node: g = (upstream · dz_1/dz_0, upstream), shape (2,)."""
+    local_grad = _chain(rng, 1, False)
+    check_call(student, ref.chain_backward, "chain_backward", [local_grad, 1, nonzero(rng)],
+               mutants=_chain_mutants(ref), context="A chain of ONE node (k = 1): the loop runs once.")
 
 
 def test_chain_backward_reuses_upstream(student, ref, rng):

@@ -50,7 +50,7 @@ SIGMOID_DERIVATIVE_MUTANTS = [
 
 
 def test_sigmoid_values(student, ref, rng):
-    """sigmoid at 0, on random arrays of two shapes, and at very large |z| without overflow."""
+    """sigmoid at 0 (a float), on random arrays of two shapes, and at |z| up to 1000 without NaN."""
     check_call(student, ref.sigmoid, "sigmoid", [0.0], mutants=SIGMOID_MUTANTS)
     n, d = distinct_dims(rng, 2, 3, 7)
     check_call(student, ref.sigmoid, "sigmoid", [nonzero(rng, (n,))], mutants=SIGMOID_MUTANTS)
@@ -58,6 +58,9 @@ def test_sigmoid_values(student, ref, rng):
     check_call(student, ref.sigmoid, "sigmoid", [nonzero(rng, (n,), 50.0, 800.0)],
                mutants=SIGMOID_MUTANTS,
                context="Very large |z|: σ must saturate to 0 or 1, never NaN.")
+    for z in (np.array([-1000.0, 1000.0]), 1000.0, -1000.0):
+        check_call(student, ref.sigmoid, "sigmoid", [z], mutants=SIGMOID_MUTANTS,
+                   context="|z| = 1000: e^1000 overflows float64, yet σ must be exactly 0 or 1, never NaN.")
 
 
 def test_sigmoid_derivative_worked_example(student, ref):
@@ -69,9 +72,10 @@ def test_sigmoid_derivative_worked_example(student, ref):
 
 
 def test_sigmoid_derivative_random(student, ref, rng):
-    """sigmoid_derivative on random arrays, including large |z| where it vanishes."""
+    """sigmoid_derivative on random arrays and a number, including |z| = 1000 where it is 0 (not NaN)."""
     n, d = distinct_dims(rng, 2, 3, 7)
-    for z in (nonzero(rng, (n,)), nonzero(rng, (n, d)), nonzero(rng, (n,), 5.0, 30.0)):
+    for z in (nonzero(rng, (n,)), nonzero(rng, (n, d)), nonzero(rng, (n,), 5.0, 30.0),
+              np.array([-1000.0, 1000.0]), float(rng.uniform(-3, 3))):
         check_call(student, ref.sigmoid_derivative, "sigmoid_derivative", [z],
                    mutants=SIGMOID_DERIVATIVE_MUTANTS)
 
@@ -329,7 +333,7 @@ def _check_train(student, ref, args: list[Any], *, keep_inputs: bool, context: s
         raise RuntimeError("internal: the reference's loss did not fall on these inputs")
     check_call(student, ref.train_neuron, "train_neuron", args, mutants=_train_mutants(ref),
                equal=parts_equal(TRAIN_NAMES, batch_size=len(args[1])), batch_size=len(args[1]),
-               inputs_must_not_change=keep_inputs, context=context)
+               inputs_must_not_change=keep_inputs, context=context, check_value=not keep_inputs)
 
 
 def test_train_neuron_worked_example(student, ref):

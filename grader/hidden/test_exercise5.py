@@ -94,6 +94,8 @@ GRADIENT_MISTAKES: list[tuple[str, dict[str, Any]]] = [
      "in every entry.", {"dw_mode": "no X"}),
     ("∂MSE/∂b is one number, (2/n)·Σ_i r_i: sum the per-example terms over the batch.",
      {"db_mode": "vector"}),
+    ("Integer division: 2 // n is 0 for n > 2, so your gradient vanishes; write 2 / n.",
+     {"scale": 0.0}),
 ]
 
 GRADIENT_MUTANTS = [
@@ -136,6 +138,8 @@ def _step_mutants(ref) -> list[Mutant]:
                lambda X, y, w, b, lr: ref.mse_gradient(X, y, w, b)),
         Mutant("The bias is not updated: b_new = b − α·∂MSE/∂b.",
                lambda X, y, w, b, lr: (ref.gd_step(X, y, w, b, lr)[0], b)),
+        Mutant("You applied the learning rate twice: the update is w − α·∂MSE/∂w, not w − α²·∂MSE/∂w.",
+               lambda X, y, w, b, lr: ref.gd_step(X, y, w, b, lr * lr)),
     ] + [
         Mutant(f"Your step uses a wrong gradient (see mse_gradient). {message}",
                lambda X, y, w, b, lr, v=variant: step(X, y, w, b, lr, **v))
@@ -147,7 +151,7 @@ def _check_step(student, ref, args: list[Any], *, keep_inputs: bool) -> None:
     n = len(args[1])
     check_call(student, ref.gd_step, "gd_step", args, mutants=_step_mutants(ref),
                equal=parts_equal(("w_new", "b_new"), batch_size=n), batch_size=n,
-               inputs_must_not_change=keep_inputs)
+               inputs_must_not_change=keep_inputs, check_value=not keep_inputs)
 
 
 def test_gd_step_exact(student, ref, rng):
@@ -198,11 +202,15 @@ def _run(ref, X, y, w0, b0, lr, epochs, batch_size, seed, *, order: str = "fresh
                 step = step * len(idx)
             elif grad == "ascent":
                 step = -step
+            elif grad == "lr twice":
+                step = step * lr
             w, b = ref.gd_step(X[idx], y[idx], w, b, step)
             if record == "step":
                 losses.append(ref.mse(X, y, w, b))
         if record == "epoch":
             losses.append(ref.mse(X, y, w, b))
+        elif record == "last batch":
+            losses.append(ref.mse(X[idx], y[idx], w, b))
     return w, b, np.array(losses)
 
 
@@ -259,6 +267,10 @@ COMMON_MISTAKES = [
      "(2/m)·X_bᵀ(ŷ_b − y_b), not the sum.", {"grad": "sum"}),
     ("Record the full-data MSE once per EPOCH (after its last update), not after every update.",
      {"record": "step"}),
+    ("Your losses are the MSE of the LAST BATCH only: after each epoch record mse(X, y, w, b) on ALL "
+     "the data.", {"record": "last batch"}),
+    ("You applied the learning rate twice: each update is θ − α·∇MSE, not θ − α²·∇MSE.",
+     {"grad": "lr twice"}),
 ]
 
 
@@ -272,11 +284,11 @@ def _mutants_for(ref, func: str) -> list[Mutant]:
         def run(X, y, w0, b0, lr, epochs, seed, **v):
             return _run(ref, X, y, w0, b0, lr, epochs, 1, seed, **v)
         # with one example per batch there is no last partial batch and sum = mean
-        mistakes = [*ORDER_MISTAKES, COMMON_MISTAKES[0], COMMON_MISTAKES[2]]
+        mistakes = [*ORDER_MISTAKES, COMMON_MISTAKES[0], *COMMON_MISTAKES[2:]]
     else:
         def run(X, y, w0, b0, lr, epochs, **v):
             return _run(ref, X, y, w0, b0, lr, epochs, len(y), 0, order="none", **v)
-        mistakes = COMMON_MISTAKES[:2]
+        mistakes = [*COMMON_MISTAKES[:2], COMMON_MISTAKES[4]]
     mutants = [
         Mutant(message, lambda *args, v=variant: run(*args, **v)) for message, variant in mistakes
     ]
@@ -288,7 +300,7 @@ def _check_training(student, ref, func: str, args: list[Any], *, keep_inputs: bo
     n = len(args[1])
     return check_call(student, getattr(ref, func), func, args, mutants=_mutants_for(ref, func),
                       equal=parts_equal(TRAIN_NAMES, batch_size=n), batch_size=n,
-                      inputs_must_not_change=keep_inputs, context=context)
+                      inputs_must_not_change=keep_inputs, context=context, check_value=not keep_inputs)
 
 
 def _house_setup(rng: np.random.Generator, n_low: int, n_high: int) -> tuple[Any, Any, Any, float]:
@@ -338,6 +350,27 @@ def test_minibatch_gd_last_partial_batch(student, ref, rng):
                      int(rng.integers(2**31))],
                     context=f"n = {len(y)}, batch_size = {batch_size}: one epoch makes "
                             f"{len(sizes)} updates on batches of sizes {sizes}.")
+
+
+def test_training_zero_epochs(student, ref, rng):
+    """batch_gd, sgd and minibatch_gd with epochs = 0: (w0, b0) unchanged, losses = [MSE(w0, b0)]."""
+    X, y, w0, b0 = _house_setup(rng, 7, 11)
+    lr, seed = learning_rate(rng, 0.02, 0.08), int(rng.integers(2**31))
+    context = "epochs = 0: no update at all; losses holds the one starting MSE, shape (1,)."
+    _check_training(student, ref, "batch_gd", [X, y, w0, b0, lr, 0], context=context)
+    _check_training(student, ref, "sgd", [X, y, w0, b0, lr, 0, seed], context=context)
+    _check_training(student, ref, "minibatch_gd", [X, y, w0, b0, lr, 0, 3, seed], context=context)
+
+
+def test_minibatch_gd_batch_at_least_n(student, ref, rng):
+    """minibatch_gd with batch_size = n and batch_size > n: one update per epoch on all the examples."""
+    X, y, w0, b0 = _house_setup(rng, 7, 11)
+    n = len(y)
+    for batch_size in (n, n + int(rng.integers(1, 5))):
+        _check_training(student, ref, "minibatch_gd",
+                        [X, y, w0, b0, learning_rate(rng, 0.05, 0.2), 2, batch_size, int(rng.integers(2**31))],
+                        context=f"n = {n}, batch_size = {batch_size} (≥ n): every epoch is ONE batch of all "
+                                f"{n} examples.")
 
 
 def test_training_keeps_inputs(student, ref, rng):

@@ -131,6 +131,12 @@ EDITS = {'alt_strings': [('"""Exercise 2 — partial derivatives and the gradien
                        '        point[i] -= 2 * h\n'
                        '        f_minus = f(point)\n'
                        '        grad[i] = (f_plus - f_minus) / (2 * h)\n')],
+ 'numgrad_integer_point': [('"""Exercise 2 — partial derivatives and the gradient.\n',
+                            '# Wrong on purpose: keeps an integer point integer, so point ± h rounds back to '
+                            'point.\n'
+                            '"""Exercise 2 — partial derivatives and the gradient.\n'),
+                           ('    point = np.asarray(point, dtype=float)\n    grad = np.empty_like(point)\n',
+                            '    point = np.asarray(point)\n    grad = np.empty_like(point)\n')],
  'numgrad_over_h': [('"""Exercise 2 — partial derivatives and the gradient.\n',
                      '# Wrong on purpose: divides the central difference by h instead of 2h.\n'
                      '"""Exercise 2 — partial derivatives and the gradient.\n'),

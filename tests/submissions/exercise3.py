@@ -107,6 +107,11 @@ EDITS = {'alt_sigmoid_text': [('"""Exercise 3 — the chain rule, and backpropag
                        '        "w": d_z * np.asarray(cache["w"], dtype=float),\n'),
                       ('        "x": d_z * np.asarray(cache["w"], dtype=float),\n',
                        '        "x": d_z * np.asarray(cache["x"], dtype=float),\n')],
+ 'backward_x_missing_inner': [('"""Exercise 3',
+                               '# Wrong on purpose: the "x" entry misses its chain factor ∂z/∂x = w.\n'
+                               '"""Exercise 3'),
+                              ('        "x": d_z * np.asarray(cache["w"], dtype=float),\n',
+                               '        "x": d_z * np.ones_like(np.asarray(cache["w"], dtype=float)),\n')],
  'chain_added': [('"""Exercise 3 — the chain rule, and backpropagation through a small graph.\n',
                   '# Wrong on purpose: adds local derivatives instead of multiplying.\n'
                   '"""Exercise 3 — the chain rule, and backpropagation through a small graph.\n'),

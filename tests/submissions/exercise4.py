@@ -512,6 +512,9 @@ EDITS = {'alt_loops': [('from __future__ import annotations\n\nfrom typing impor
                             '# x.\n'
                             '"""Exercise 4 — backpropagation through a single neuron.\n'),
                            ('    dL_dw = X.T @ delta\n', '    dL_dw = np.sum(delta) * np.ones_like(w)\n')],
+ 'sigmoid_0d_array': [('"""Exercise 4',
+                       '# Wrong on purpose: returns a 0-d array for a number.\n"""Exercise 4'),
+                      ('    return float(result) if result.ndim == 0 else result\n', '    return result\n')],
  'sigmoid_derivative_from_z': [('"""Exercise 4 — backpropagation through a single neuron.\n',
                                 "# Deliberately wrong submission for the grader's tests: σ'(z) computed as "
                                 'z(1 − z), and used in\n'
@@ -523,6 +526,12 @@ EDITS = {'alt_loops': [('from __future__ import annotations\n\nfrom typing impor
                                 'np.ones_like(z)\n',
                                 '    g_prime = sigmoid_derivative(z) if cache["activation"] == "sigmoid" '
                                 'else np.ones_like(z)\n')],
+ 'sigmoid_overflow_nan': [('"""Exercise 4',
+                           '# Wrong on purpose: e^z / (1 + e^z) is inf/inf = NaN at z = 1000.\n'
+                           '"""Exercise 4'),
+                          ('    e = np.exp(-np.abs(z_arr))\n'
+                           '    result = np.where(z_arr >= 0, 1.0 / (1.0 + e), e / (1.0 + e))\n',
+                           '    e = np.exp(z_arr)\n    result = e / (1.0 + e)\n')],
  'sign_y_minus_a': [('"""Exercise 4 — backpropagation through a single neuron.\n',
                      "# Deliberately wrong submission for the grader's tests: (y − a) instead of (a − y) in "
                      'δ.\n'

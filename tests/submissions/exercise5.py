@@ -516,6 +516,19 @@ EDITS = {'alt_loops': [('from __future__ import annotations\n\n', ''),
                       'descent.\n'),
                      ('        for start in range(0, n, batch_size):\n',
                       '        for start in range(0, n - batch_size + 1, batch_size):\n')],
+ 'gd_step_lr_twice': [('"""Exercise 5',
+                       '# Wrong on purpose: applies the learning rate twice.\n"""Exercise 5'),
+                      ('    return np.asarray(w, dtype=float) - learning_rate * dw, float(b - learning_rate '
+                       '* db)\n',
+                       '    step = learning_rate * learning_rate\n'
+                       '    return np.asarray(w, dtype=float) - step * dw, float(b - step * db)\n')],
+ 'gradient_integer_division': [('"""Exercise 5',
+                                '# Wrong on purpose: 2 // n is integer division (0 for n > 2).\n'
+                                '"""Exercise 5'),
+                               ('    return (2.0 / n) * (X.T @ residuals), float((2.0 / n) * '
+                                'np.sum(residuals))\n',
+                                '    return (2 // n) * (X.T @ residuals), float((2 // n) * '
+                                'np.sum(residuals))\n')],
  'gradient_sum': [('"""Exercise 5 — the MSE loss and batch, stochastic and mini-batch gradient descent.\n',
                    "# Deliberately wrong submission for the grader's tests: the gradient of the MSE sums "
                    'over the\n'
@@ -551,6 +564,12 @@ EDITS = {'alt_loops': [('from __future__ import annotations\n\n', ''),
                               '            r = X[idx] @ w + b - y[idx]\n'
                               '            w = w - learning_rate * (2.0 / batch_size) * (X[idx].T @ r)\n'
                               '            b = b - learning_rate * (2.0 / batch_size) * float(np.sum(r))\n')],
+ 'loss_last_batch': [('"""Exercise 5',
+                      '# Wrong on purpose: records the loss of the last mini-batch only.\n"""Exercise 5'),
+                     ('            w, b = gd_step(X[idx], y[idx], w, b, learning_rate)\n'
+                      '        losses.append(mse(X, y, w, b))\n',
+                      '            w, b = gd_step(X[idx], y[idx], w, b, learning_rate)\n'
+                      '        losses.append(mse(X[idx], y[idx], w, b))\n')],
  'mse_sum': [('"""Exercise 5 — the MSE loss and batch, stochastic and mini-batch gradient descent.\n',
               "# Deliberately wrong submission for the grader's tests: the MSE sums the squared errors "
               'instead of\n'
