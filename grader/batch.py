@@ -377,25 +377,12 @@ def grader_fingerprint_cached(exercise: Exercise) -> str:
 
 def _graded(entry: Entry, outcome: Any, store: Store, key: str) -> Graded:
     """A pool outcome → Graded; a good result is stored (the store is the cache and the resume point)."""
-    name = entry.exercise.name
+    graded = _graded_plain(entry, outcome)
     if outcome.over_budget:
-        result = zero_result(entry.exercise, entry.seed,
-                             f"Grading {name} was stopped: your code {outcome.error} for the whole exercise "
-                             "(an infinite loop, or far too slow?).")
-        graded = Graded(entry.student, name, result)
-        graded.note, graded.kinds = explain(result, special=outcome.error)
-        store.save(entry.student, name, key, result)
-        return graded
-    if outcome.result is None:
-        return Graded(entry.student, name, error=outcome.error or "grading failed")
-    try:
-        result = result_from_dict(outcome.result, entry.exercise)
-    except BadResult as exc:
-        return Graded(entry.student, name, error=f"the grading process sent a bad result ({exc})")
-    if result.grader_error:
-        return Graded(entry.student, name, result, error=f"grader error: {result.grader_error}")
-    store.save(entry.student, name, key, result)
-    return Graded(entry.student, name, result)
+        graded.note, graded.kinds = explain(graded.result, special=outcome.error)
+    if graded.result is not None and not graded.error:
+        store.save(entry.student, entry.exercise.name, key, graded.result)
+    return graded
 
 
 # -- the files under OUT ---------------------------------------------------------------------
@@ -494,3 +481,62 @@ class _Outputs:
             writer.writerow([*row, f"{total:g}", f"{max_total:g}", csv_cell("; ".join(notes))])
         atomic_write(self.out / GRADEBOOK, buffer.getvalue().encode("utf-8"))
         self.last_flush = time.monotonic()
+
+
+# -- one submission folder (the Gradescope route) ----------------------------------------------
+
+def grade_folder(folder: Path, exercises: Sequence[Exercise], *, student: str, seeds: Seeds, limits: Limits,
+                 budget: float | None = None, workers: int | None = None) -> list[tuple[Entry, Graded]]:
+    """Grade one student's folder through the same pool as a batch (no store, no files written)."""
+    from grader.instructor.pool import Task, WorkerPool
+
+    entries, files = [], list(walk(folder))
+    for exercise in exercises:
+        entry = Entry(student, exercise, seeds.seed(student, exercise.name))
+        looked = search(folder, exercise, files)
+        if looked.found is None:
+            entry.special = ("refused: " + _describe_refusals(looked.refused)) if looked.refused else "not submitted"
+        else:
+            entry.found, entry.graded_file = looked.found, looked.found.relative
+        entries.append(entry)
+    outcomes: dict[str, Graded] = {}
+    tasks = []
+    for number, entry in enumerate(entries):
+        if not entry.special:
+            try:
+                payload = task_payload(entry, number, limits)
+            except Unreadable as exc:
+                entry.special = f"refused: {exc}"
+            else:
+                tasks.append(Task(payload=payload, budget=budget or default_budget(entry.exercise, limits),
+                                  tag=entry))
+        if entry.special:
+            result = zero_result(entry.exercise, entry.seed, entry.message)
+            graded = Graded(student, entry.exercise.name, result, missing=True)
+            graded.note, graded.kinds = explain(result, special=entry.special)
+            outcomes[entry.exercise.name] = graded
+    if tasks:
+        with WorkerPool(min(len(tasks), workers or os.cpu_count() or 1), sweep=True) as pool:
+            for outcome in pool.run(tasks):
+                entry = outcome.task.tag
+                graded = _graded_plain(entry, outcome)
+                graded.note, graded.kinds = explain(graded.result) if graded.result else ("grading failed", [])
+                outcomes[entry.exercise.name] = graded
+    return [(entry, outcomes[entry.exercise.name]) for entry in entries]
+
+
+def _graded_plain(entry: Entry, outcome: Any) -> Graded:
+    name = entry.exercise.name
+    if outcome.over_budget:
+        result = zero_result(entry.exercise, entry.seed,
+                             f"Grading {name} was stopped: your code {outcome.error} for the whole exercise "
+                             "(an infinite loop, or far too slow?).")
+        return Graded(entry.student, name, result)
+    if outcome.result is None:
+        return Graded(entry.student, name, error=outcome.error or "grading failed")
+    try:
+        result = result_from_dict(outcome.result, entry.exercise)
+    except BadResult as exc:
+        return Graded(entry.student, name, error=f"the grading process sent a bad result ({exc})")
+    return Graded(entry.student, name, result, error=f"grader error: {result.grader_error}"
+                  if result.grader_error else "")
