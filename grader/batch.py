@@ -314,7 +314,8 @@ def run_batch(
         if not graded.note and not graded.kinds:
             graded.note, graded.kinds = explain(graded.result)
             if graded.error:
-                graded.note, graded.kinds = "grading failed", ["grader error"]
+                why = graded.error.split("; its log:")[0].removeprefix("grading failed: ")[:120]
+                graded.note, graded.kinds = f"grading failed ({why})", ["grader error"]
         if entry.found is not None and len(entry.found.candidates) > 1:
             others = len(entry.found.candidates)
             extra = f"graded file: {entry.graded_file} ({others} candidates)"
@@ -472,7 +473,7 @@ class _Outputs:
                 score, note = cell
                 if score is None:
                     row.append("")
-                    notes.append(f"{exercise.name}: grading failed")
+                    notes.append(f"{exercise.name}: {note or 'grading failed'}")
                     continue
                 row.append(f"{score:g}")
                 total += score

@@ -11,7 +11,8 @@ batch summary. Kinds, in the order they are checked:
     exceeded the time budget      the pool's watchdog stopped the whole submission
     crashed (memory limit) in f   MemoryError, or the process was killed near the limit
     crashed (SIGSEGV) in f / exited (code 3) in f
-    grader error                  the grader's own fault (reported, exit code 1)
+    grader error                  the grader's own fault, or a grading process the submission stopped,
+                                  killed or fed forged answers (reported, exit code 1)
     graded file: a/b.py (2 candidates)     when the choice was ambiguous
 """
 

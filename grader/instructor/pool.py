@@ -236,7 +236,10 @@ def _close(worker: _Worker, *, kill: bool = True) -> None:
 
 
 def _death(worker: _Worker) -> str:
-    code = worker.proc.poll()
+    try:  # the pipe closes a moment before the process can be reaped
+        code = worker.proc.wait(timeout=2)
+    except subprocess.TimeoutExpired:
+        code = None
     if code is None:
         return "the grading process stopped answering"
     if code < 0:
