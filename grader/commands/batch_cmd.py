@@ -215,4 +215,5 @@ class _Interrupts:
 
     def __exit__(self, *exc: object) -> None:
         for sig, handler in self._saved.items():
-            signal.signal(sig, handler)
+            # Once interrupted, later Ctrl-Cs are ignored while the batch writes its files and exits.
+            signal.signal(sig, signal.SIG_IGN if self.count else handler)

@@ -239,12 +239,16 @@ def _unprivileged_user() -> tuple[int, int] | None:
 def run_unprivileged(argv: list[str], uid: int, gid: int, *, cwd: Path, timeout: float) -> bytes:
     """Run `argv` as uid/gid (no supplementary groups) and return its stdout (capped).
 
-    When it exits (or times out) every process of that user is killed, so a
-    daemon it left behind, holding the pipe or not, neither delays nor
-    outlives the return.
+    This process becomes a subreaper first, so anything the child leaves
+    behind (a setsid, double-forked daemon included) is re-parented here and
+    killed when the child exits or times out: nothing it started outlives the
+    return, and a daemon holding the pipe open cannot delay it.
     """
     import threading
 
+    from grader.instructor.pool import become_subreaper, kill_tree, reap_strays
+
+    become_subreaper()
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(cwd), "LANG": os.environ.get("LANG", "C.UTF-8")}
     for key in ("GRADE_SANDBOX_LAYERS", "PYTHONPATH"):
         if key in os.environ:
@@ -265,14 +269,12 @@ def run_unprivileged(argv: list[str], uid: int, gid: int, *, cwd: Path, timeout:
     reader.start()
     try:
         proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        from grader.instructor.pool import kill_tree
-
-        kill_tree(proc.pid)
-        proc.wait()
-        raise
     finally:
-        kill_user_processes(uid)
+        kill_tree(proc.pid)  # its session and everything still below it
+        proc.wait()
+        deadline = time.monotonic() + 5
+        while reap_strays(set()) and time.monotonic() < deadline:
+            time.sleep(0.05)  # orphans adopted while we killed: again until none is left
         reader.join(timeout=10)
     return b"".join(chunks)[:MAX_CHILD_OUTPUT]
 
@@ -309,7 +311,8 @@ def main(argv: list[str] | None = None) -> int:
             data = _graded_as(user, args, config, source)
     except Exception:
         data = failure_json(traceback.format_exc(limit=5))
-    if user is not None:
+    if user is not None and args.root == Path("/autograder"):
+        # On Gradescope's own container this user runs nothing but the grading: sweep it all.
         kill_user_processes(user[0])
     from grader.instructor.pool import reap_strays
 
@@ -344,7 +347,6 @@ def _graded_as(user: tuple[int, int], args: argparse.Namespace, config: Autograd
     try:
         raw = run_unprivileged(argv, uid, gid, cwd=copy.parent, timeout=budget)
     finally:
-        kill_user_processes(uid)
         shutil.rmtree(copy.parent, ignore_errors=True)
     return _checked(json.loads(raw), config)
 

@@ -60,11 +60,16 @@ class Task:
     # afterwards only its id, nonce and digest are kept.
     make: Callable[[], dict[str, Any]] | None = None
 
-    def prepare(self) -> bytes:
+    def build(self) -> dict[str, Any]:
+        """The payload to send now (built by `make` if given; then only its id, nonce and digest are kept)."""
         payload = self.make() if self.make is not None else self.payload
         if self.make is not None:
             self.payload = {k: payload[k] for k in ("id", "nonce", "digest") if k in payload}
-        raw = json.dumps(payload, allow_nan=False).encode()
+        return payload
+
+    def prepare(self) -> bytes:
+        """The payload as one frame."""
+        raw = json.dumps(self.build(), allow_nan=False).encode()
         return len(raw).to_bytes(8, "little") + raw
 
 
