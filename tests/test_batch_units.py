@@ -154,3 +154,17 @@ def test_a_stopped_or_killed_worker_costs_only_its_job(sig):
     assert outcomes[0].result is None
     assert ("stopped" if sig == signal.SIGSTOP else "killed by SIGKILL") in outcomes[0].error
     assert outcomes[1].result is not None and sum(t["score"] for t in outcomes[1].result["tests"]) == EX.max_score
+
+
+def test_json_summary(tmp_path):
+    from helpers import run_grade
+
+    (tmp_path / "subs" / "ann").mkdir(parents=True)
+    (tmp_path / "subs" / "ann" / EX.file).write_text(reference_source(EX.file))
+    (tmp_path / "subs" / "bob").mkdir()
+    proc = run_grade("batch", "--unsafe-no-sandbox", str(tmp_path / "subs"), "--out", str(tmp_path / "out"),
+                     "-e", EX.name, "--json", timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["students"] == 2 and data["graded"] == 1 and data["not_submitted"] == 1 and data["failed"] == 0
+    assert data["notes"] == {"not submitted": 1} and data["exercises"] == [EX.name]

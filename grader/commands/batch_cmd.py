@@ -90,9 +90,10 @@ class _Progress:
                    "such as tcp://10.0.0.5:8786 (needs the [cluster] extra).")
 @click.option("--unsafe-no-sandbox", is_flag=True,
               help="Grade even though this machine offers no filesystem confinement for student code.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
 def command(submissions: Path, out: Path, jobs: int | None, force: bool, exercises: tuple, timeout: float | None,
             budget: float | None, seed: int | None, secret: Path | None, scheduler: str | None,
-            unsafe_no_sandbox: bool) -> None:
+            unsafe_no_sandbox: bool, as_json: bool) -> None:
     """Grade every student's submission under SUBMISSIONS into --out.
 
     \b
@@ -168,15 +169,26 @@ def command(submissions: Path, out: Path, jobs: int | None, force: bool, exercis
     progress.close()
 
     cached = sum(1 for g in report.graded if g.cached)
-    click.echo(
-        f"{len(report.students)} students, {len(chosen)} exercise(s): graded {report.fresh}, "
-        f"unchanged {cached} (cached; --force regrades), not submitted "
-        f"{sum(1 for g in report.graded if g.missing and 'not submitted' in g.kinds)}, "
-        f"failed {len(report.failures)}."
-    )
-    if report.kinds:
-        click.echo(f"Notes: {summary(report.kinds)}.")
-    click.echo(f"Gradebook: {out / 'gradebook.csv'}   Report: {out / 'report.html'}")
+    missing = sum(1 for g in report.graded if g.missing and "not submitted" in g.kinds)
+    if as_json:
+        import json
+
+        click.echo(json.dumps({
+            "students": len(report.students), "exercises": [e.name for e in chosen], "graded": report.fresh,
+            "unchanged": cached, "not_submitted": missing, "failed": len(report.failures),
+            "notes": dict(report.kinds), "interrupted": report.interrupted, "seeds": seeds.describe(),
+            "gradebook": str(out / "gradebook.csv"), "report": str(out / "report.html"),
+            "failures": [{"student": g.student, "exercise": g.exercise, "error": g.error} for g in report.failures],
+        }, indent=2))
+    else:
+        click.echo(
+            f"{len(report.students)} students, {len(chosen)} exercise(s): graded {report.fresh}, "
+            f"unchanged {cached} (cached; --force regrades), not submitted {missing}, "
+            f"failed {len(report.failures)}."
+        )
+        if report.kinds:
+            click.echo(f"Notes: {summary(report.kinds)}.")
+        click.echo(f"Gradebook: {out / 'gradebook.csv'}   Report: {out / 'report.html'}")
     for graded in report.failures[:20]:
         click.echo(f"FAILED {graded.student} {graded.exercise}: {graded.error}", err=True)
     if len(report.failures) > 20:
