@@ -295,11 +295,13 @@ def run_batch(
     stop: Callable[[], bool] = lambda: False,
     executor: Executor | None = None,
     sweep: bool = False,
+    keep_results: bool = True,
 ) -> BatchReport:
     """Grade the planned entries into `out`; see the module docstring for what is written.
 
     `on_done` is called once per entry as it finishes (cached and ungradable ones first);
     `stop()` is polled, and when it turns true the batch ends at once, keeping what was graded.
+    With `keep_results=False` the report holds each outcome's status and note, not its feedback.
     """
     from grader.instructor.class_report import ClassReport
     from grader.instructor.pool import Task, WorkerPool
@@ -327,6 +329,8 @@ def run_batch(
             stats.add(entry.student, graded.result, submitted=not graded.missing)
         if on_done:
             on_done(graded)
+        if not keep_results:  # the store and results.json have it: keep the coordinator's memory flat
+            graded.result = None
 
     try:
         to_grade: list[Entry] = []

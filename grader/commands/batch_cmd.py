@@ -165,7 +165,8 @@ def command(submissions: Path, out: Path, jobs: int | None, force: bool, exercis
     progress = _Progress(len(planned.entries), workers)
     with stop:
         report = run_batch(planned, out, jobs=workers, force=force, on_done=lambda g: progress.update(g.status),
-                           stop=stop.requested, executor=executor, sweep=executor is None)
+                           stop=stop.requested, executor=executor, sweep=executor is None,
+                           keep_results=False)
     progress.close()
 
     cached = sum(1 for g in report.graded if g.cached)

@@ -276,6 +276,7 @@ class WorkerPool:
         self._env = worker_env()
         self._spawn_failures = 0
         self.replaced = 0
+        self._last_sweep = 0.0
         if sweep:
             become_subreaper()
 
@@ -294,6 +295,8 @@ class WorkerPool:
                     os.kill(worker.proc.pid, signal.SIGSTOP)
         for worker in workers:
             _close(worker)
+        if self.sweep:
+            reap_strays(set())  # orphans a student left behind, adopted by this subreaper
         with contextlib.suppress(OSError):
             for leftover in self._dir.iterdir():
                 leftover.unlink()
@@ -342,7 +345,8 @@ class WorkerPool:
                 yield from self._receive(worker, queue)
                 continue
             yield from self._watch(worker, queue, now)
-        if self.sweep:
+        if self.sweep and now - self._last_sweep >= 1.0:
+            self._last_sweep = now
             reap_strays(self.worker_pids())
 
     def _flush(self, worker: _Worker) -> None:
