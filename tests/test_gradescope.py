@@ -29,7 +29,8 @@ def bundle(tmp_path_factory) -> Path:
     """The zip built by the CLI (every exercise, hidden tests `hidden`), unpacked as Gradescope does."""
     root = tmp_path_factory.mktemp("autograder")
     out = root / "autograder.zip"
-    proc = run_grade("instructor", "gradescope", str(out), "--hidden-visibility", "hidden")
+    proc = run_grade("instructor", "gradescope", str(out), "--hidden-visibility", "hidden", "--unsafe-no-sandbox",
+                     "--seed", str(DEFAULT_SEED), cwd=root)
     assert proc.returncode == 0, proc.stderr
     with zipfile.ZipFile(out) as zf:
         for info in zf.infolist():
@@ -40,18 +41,38 @@ def bundle(tmp_path_factory) -> Path:
     return root / "source"
 
 
-def _run(bundle: Path, stand_in: Path, files: dict[str, str]) -> dict:
+def _nobody_can_run_python() -> bool:
+    """Whether this interpreter is usable by an unprivileged user (not when it lives under /root)."""
+    if os.geteuid() != 0:
+        return False
+    try:
+        proc = subprocess.run([sys.executable, "-c", "print(42)"], user=65534, group=65534, extra_groups=[],
+                              cwd="/tmp", capture_output=True, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return proc.stdout.strip() == b"42"
+
+
+def _run(bundle: Path, stand_in: Path, files: dict[str, str], *, metadata: dict | None = None,
+         env_extra: dict[str, str] | None = None) -> dict:
     """run_autograder on `files` (path under submission/ -> text) with the stand-in paths."""
     for rel, text in files.items():
         path = stand_in / "submission" / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-    env = {**os.environ, "AUTOGRADER_ROOT": str(stand_in), "GRADER_PYTHON": sys.executable}
+    (stand_in / "submission").mkdir(parents=True, exist_ok=True)
+    if metadata is not None:
+        (stand_in / "submission_metadata.json").write_text(json.dumps(metadata))
+    env = {**os.environ, "AUTOGRADER_ROOT": str(stand_in), "GRADER_PYTHON": sys.executable, **(env_extra or {})}
+    if not _nobody_can_run_python():
+        env["GRADER_AUTOGRADER_USER"] = "none"  # this interpreter is out of nobody's reach (e.g. under /root)
     env.pop("PYTHONPATH", None)
     proc = subprocess.run([str(bundle / "run_autograder")], env=env, cwd=stand_in, capture_output=True,
                           text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
-    return json.loads((stand_in / "results" / "results.json").read_text())
+    results = json.loads((stand_in / "results" / "results.json").read_text())
+    results["_stdout"] = proc.stdout
+    return results
 
 
 def test_zip_holds_scripts_config_and_package(bundle):
@@ -68,9 +89,11 @@ def test_zip_holds_scripts_config_and_package(bundle):
     config = json.loads((bundle / "autograder.json").read_text())
     assert config["exercises"] == [e.name for e in load_catalog()]
     assert config["seed"] == DEFAULT_SEED and config["hidden_visibility"] == "hidden"
-    assert {"numpy", "sympy", "pytest", "click"} <= {
-        line.split(">")[0].split("=")[0].strip() for line in (bundle / "requirements.txt").read_text().splitlines()
-    }
+    pins = dict(line.split("==") for line in (bundle / "requirements.txt").read_text().splitlines())
+    assert {"numpy", "sympy", "pytest", "click"} <= set(pins)
+    from importlib import metadata
+
+    assert all(pins[name] == metadata.version(name) for name in pins)  # the versions it was built with
 
 
 def test_bundled_package_is_the_one_that_runs(bundle):
@@ -106,7 +129,13 @@ def test_reference_and_wrong_submissions(bundle, tmp_path):
     assert len(ex1) == len(EX.points)
     # The other exercises were not handed in: zero, saying why, with their full max score.
     others = [t for t in good["tests"] if not t["name"].startswith(f"{EX.name} ·")]
-    assert all(t["score"] == 0 and "No " in t["output"] for t in others)
+    assert all(t["score"] == 0 for t in others)
+    for exercise in load_catalog()[1:]:  # the missing file is said once per exercise, on its first test
+        tests = [t for t in others if t["number"].startswith(f"{exercise.number}.")]
+        assert tests[0]["output"].startswith(f"No {exercise.file}") and all(not t["output"] for t in tests[1:])
+        assert f"{exercise.name}: not submitted" in good["output"]
+    assert f"{EX.name}: graded nested/exercises/{EX.file}" in good["output"]
+    assert f"{EX.name}: graded nested/exercises/{EX.file}" in good["_stdout"]
     assert good["max_score"] == sum(e.max_score for e in load_catalog())
     assert good["score"] == EX.max_score
 
@@ -119,6 +148,7 @@ def test_reference_and_wrong_submissions(bundle, tmp_path):
     assert [t["output"] for t in bad_ex1] == [t["output"] for t in alone["tests"]]
 
     for results in (good, bad):
+        results.pop("_stdout")
         assert set(results) >= TOP_KEYS
         assert results["stdout_visibility"] == "hidden"
         for test in results["tests"]:
@@ -137,10 +167,10 @@ def _is_worked_example(test: dict) -> bool:
 
 def test_default_visibility_and_one_exercise(tmp_path):
     out = tmp_path / "ag.zip"
-    assert run_grade("instructor", "gradescope", str(out), "-e", "1").returncode == 0
-    again = run_grade("instructor", "gradescope", str(out), "-e", "1")
+    assert run_grade("instructor", "gradescope", str(out), "-e", "1", cwd=tmp_path).returncode == 0
+    again = run_grade("instructor", "gradescope", str(out), "-e", "1", cwd=tmp_path)
     assert again.returncode == 2 and "--force" in again.stderr
-    assert run_grade("instructor", "gradescope", str(out), "-e", "1", "--force").returncode == 0
+    assert run_grade("instructor", "gradescope", str(out), "-e", "1", "--force", cwd=tmp_path).returncode == 0
     config = json.loads(zipfile.ZipFile(out).read("autograder.json"))
     assert config["exercises"] == [EX.name] and config["hidden_visibility"] == "after_published"
     assert run_grade("instructor", "gradescope", str(tmp_path / "x.tar")).returncode == 2
@@ -154,3 +184,81 @@ def test_autograder_failure_still_writes_results(tmp_path):
     assert main(["--root", str(tmp_path), "--config", str(tmp_path / "bad.json")]) == 0
     results = json.loads((tmp_path / "results" / "results.json").read_text())
     assert results["score"] == 0 and "autograder itself failed" in results["output"]
+
+
+def test_ambiguous_upload_follows_the_rule_and_says_so(bundle, tmp_path):
+    """Two candidate files: the one directly in exercises/ wins over a shallower one, and the output says why."""
+    reference = reference_source(EX.file)
+    wrong = mutate(reference, *WRONG)
+    results = _run(bundle, tmp_path / "two", {EX.file: wrong, f"work/exercises/{EX.file}": reference})
+    ex1 = [t for t in results["tests"] if t["name"].startswith(f"{EX.name} ·")]
+    assert sum(t["score"] for t in ex1) == EX.max_score  # the exercises/ copy was graded
+    line = next(line for line in results["output"].splitlines() if line.startswith(f"{EX.name}:"))
+    assert f"graded work/exercises/{EX.file}" in line and f"also found: {EX.file}" in line and "rule" in line
+
+
+def test_per_student_seeds_from_the_bundled_secret(tmp_path):
+    """Two students with the same wrong code get different hidden inputs, each the seed `grade batch` derives."""
+    from grader.instructor.course_secret import create_secret, load_secret, student_seed
+    from grader.runner import grade_file
+
+    course = tmp_path / "course"
+    secret = create_secret(course)
+    out = tmp_path / "ag.zip"
+    proc = run_grade("instructor", "gradescope", str(out), "-e", "1", "--unsafe-no-sandbox", cwd=course)
+    assert proc.returncode == 0 and "per-student seeds" in proc.stdout, proc.stderr
+    source = tmp_path / "source"
+    with zipfile.ZipFile(out) as zf:
+        zf.extractall(source)
+        assert (zf.getinfo("course-secret").external_attr >> 16) & 0o777 == 0o600
+    (source / "run_autograder").chmod(0o755)
+    wrong = mutate(reference_source(EX.file), *WRONG)
+    outputs = {}
+    for sid in ("s1", "s2"):
+        results = _run(source, tmp_path / sid, {EX.file: wrong}, metadata={"users": [{"sid": sid, "email": "x"}]})
+        assert "seed" not in json.dumps(results["extra_data"])  # the student's own seed is not shown
+        outputs[sid] = [t["output"] for t in results["tests"]]
+        seed = student_seed(load_secret(secret), sid, EX.name)
+        ws = make_workspace(tmp_path / f"ws-{sid}", {EX.file: wrong})
+        # `grade --seed` takes 32-bit seeds; derived ones are 63-bit, so grade in-process with the same call
+        alone = grade_file(EX, ws / "exercises" / EX.file, seed=seed)
+        assert [t["score"] for t in results["tests"]] == [t.score for t in alone.tests]
+        assert outputs[sid] == [t.output for t in alone.tests]
+    assert outputs["s1"] != outputs["s2"]  # different hidden inputs
+
+
+def test_refuses_without_filesystem_confinement_unless_unsafe(tmp_path):
+    out = tmp_path / "ag.zip"
+    assert run_grade("instructor", "gradescope", str(out), "-e", "1", cwd=tmp_path).returncode == 0
+    source = tmp_path / "source"
+    with zipfile.ZipFile(out) as zf:
+        zf.extractall(source)
+    (source / "run_autograder").chmod(0o755)
+    results = _run(source, tmp_path / "r", {EX.file: reference_source(EX.file)},
+                   env_extra={"GRADE_SANDBOX_LAYERS": "none"})
+    assert results["score"] == 0 and "Refusing to grade" in results["output"]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="dropping privileges needs root (as on Gradescope)")
+def test_grading_child_runs_unprivileged_and_nothing_outlives_it():
+    """As root: the child runs as nobody; daemons it leaves (setsid, one holding its stdout) are dead when it
+    returns. Only this test's own processes are looked at (the machine may run others as nobody)."""
+    import time
+
+    from grader.instructor.gradescope_run import run_unprivileged
+
+    marks = ("300.125", "301.125")
+    script = ("import os, subprocess; print(os.getuid(), os.getgid(), os.getgroups(), flush=True); "
+              f"subprocess.Popen(['sleep', '{marks[0]}'], start_new_session=True); "
+              f"subprocess.Popen(['sleep', '{marks[1]}'], start_new_session=True, stdout=subprocess.DEVNULL)")
+    started = time.monotonic()
+    out = run_unprivileged(["/usr/bin/python3", "-c", script], 65534, 65534, cwd=Path("/tmp"), timeout=60)
+    assert time.monotonic() - started < 30
+    assert out.split()[:3] == [b"65534", b"65534", b"[]"]
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                argv = Path(f"/proc/{entry.name}/cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            assert not {m.encode() for m in marks} & set(argv), f"process {entry.name} outlived the child"

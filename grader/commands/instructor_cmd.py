@@ -72,20 +72,36 @@ def nbgrader_command(directory: Path, force: bool, course_id: str, seed: int, ex
 @command.command("gradescope")
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Overwrite OUT if it exists.")
-@_seed_option("for every submission")
+@click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=None,
+              help="One seed for every submission's hidden inputs [default: per student from the course "
+                   f"secret, else {DEFAULT_SEED}].")
+@click.option("--course-secret", "secret", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="The course secret file to bundle [default: .grade-course-secret in the "
+                                 "current folder or a parent].")
+@click.option("--student-id-field", type=click.Choice(["sid", "email", "id"]), default="sid", show_default=True,
+              help="Which field of Gradescope's submission metadata names the student (use the ids your "
+                   "nbgrader course and `grade batch` folders use).")
 @click.option("--hidden-visibility", type=click.Choice(VISIBILITIES), default="after_published", show_default=True,
               help="Gradescope visibility of the hidden tests (worked-example tests are always visible).")
 @click.option("--timeout", type=click.FloatRange(0.1, 600), default=None,
               help="Seconds each call into student code may take [default: 5].")
+@click.option("--unsafe-no-sandbox", is_flag=True,
+              help="Let the autograder grade even if the image offers no filesystem confinement.")
 @_exercise_option
-def gradescope_command(out: Path, force: bool, seed: int, hidden_visibility: str, timeout: float | None,
+def gradescope_command(out: Path, force: bool, seed: int | None, secret: Path | None, student_id_field: str,
+                       hidden_visibility: str, timeout: float | None, unsafe_no_sandbox: bool,
                        exercises: tuple) -> None:
     """Build a Gradescope autograder zip at OUT.
 
     Upload OUT as the assignment's autograder. Students submit their
     exerciseN_*.py files (any folder layout, or an exercises/ folder); the
-    autograder writes per-test results with the same hidden tests as `grade`.
+    autograder writes per-test results with the same hidden tests as `grade`,
+    says which file it graded for each exercise, and grades as an
+    unprivileged user. With a course secret (bundled, never shown to
+    students) each student's hidden inputs are their own, the same as
+    `grade batch` and nbgrader give them.
     """
+    from grader.instructor.course_secret import SecretError, find_secret, load_secret
     from grader.instructor.gradescope import build_zip
     from grader.sandbox.client import DEFAULT_CALL_TIMEOUT
 
@@ -93,8 +109,17 @@ def gradescope_command(out: Path, force: bool, seed: int, hidden_visibility: str
         raise click.UsageError(f"{out} should end in .zip")
     if out.exists() and not force:
         raise click.UsageError(f"{out} already exists; pass --force to overwrite it")
-    names = build_zip(out, exercises=[e.name for e in exercises], seed=seed, hidden_visibility=hidden_visibility,
-                      call_timeout=timeout if timeout is not None else DEFAULT_CALL_TIMEOUT)
+    secret_file = None if seed is not None else (secret or find_secret(Path.cwd()))
+    if secret_file is not None:
+        try:
+            load_secret(secret_file)
+        except SecretError as exc:
+            raise click.UsageError(str(exc)) from None
+    names = build_zip(out, exercises=[e.name for e in exercises], seed=DEFAULT_SEED if seed is None else seed,
+                      hidden_visibility=hidden_visibility,
+                      call_timeout=timeout if timeout is not None else DEFAULT_CALL_TIMEOUT,
+                      secret=secret_file, student_id_field=student_id_field, unsafe_no_sandbox=unsafe_no_sandbox)
     graded = ", ".join(e.name for e in exercises) or "every exercise"
-    click.echo(f"wrote {out} ({len(names)} files; grades {graded}, seed {seed}, "
-               f"hidden tests {hidden_visibility})")
+    seeds = (f"per-student seeds from {secret_file} (by {student_id_field})" if secret_file is not None
+             else f"seed {DEFAULT_SEED if seed is None else seed} for everyone")
+    click.echo(f"wrote {out} ({len(names)} files; grades {graded}, {seeds}, hidden tests {hidden_visibility})")

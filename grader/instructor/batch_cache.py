@@ -1,9 +1,18 @@
-"""The batch grader's memory: what was graded, with which code, and the result.
+"""The batch coordinator's store: what was graded, with which code, and the result.
 
-A cached result is reused only when its key matches: a hash of the student's
-answer, the exercise, the seed, the limits, and the grader code that decides
-the exercise's scores (`grader_fingerprint`). Results live in
-OUT/<student>/.cache/<exercise>.json.
+One SQLite file, OUT/.grade-batch/store.sqlite3, written only by the
+coordinator (never by a pool worker, never by student code), committed after
+every graded submission so a killed batch loses nothing and a rerun resumes.
+
+A stored result is reused only when its key matches: a hash of the bytes the
+grader read for that answer (the module and its local imports, per exercise:
+a changed file regrades only its exercise), the exercise, the student's seed,
+the limits and the grader code that decides the exercise's scores
+(`grader_fingerprint`). Nothing a student could have written is ever trusted
+as a key or a result: both come from this store.
+
+The store also keeps the stable mapping from student names to the folder
+names under OUT/ (see `grader.instructor.names`).
 """
 
 from __future__ import annotations
@@ -12,6 +21,9 @@ import ast
 import dataclasses
 import hashlib
 import json
+import math
+import os
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +31,8 @@ from grader.catalog import Exercise
 from grader.results import ExerciseResult, TestResult
 from grader.sandbox.client import Limits
 
-CACHE_DIR = ".cache"
+STORE_DIR = ".grade-batch"
+STORE_FILE = "store.sqlite3"
 
 
 def grader_fingerprint(exercise: Exercise) -> str:
@@ -35,7 +48,8 @@ def grader_fingerprint(exercise: Exercise) -> str:
 
     h = hashlib.sha256(f"{grader.__version__}\0{exercise!r}".encode())
     h.update(solution_path(exercise.file).read_bytes())
-    roots = ["grader.runner", "grader.sandbox.worker", "grader.hidden.conftest", f"grader.hidden.{exercise.tests}"]
+    roots = ["grader.runner", "grader.sandbox.worker", "grader.hidden.conftest", f"grader.hidden.{exercise.tests}",
+             "grader.instructor.pool_worker"]
     for path in sorted(_imported_grader_files(roots)):
         h.update(path.as_posix().encode())
         h.update(path.read_bytes())
@@ -76,28 +90,129 @@ def job_key(answer_digest: str, exercise: Exercise, seed: int, limits: Limits, f
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
+# -- results as plain data, parsed defensively ------------------------------------------------
 
-def cache_path(out: Path, student: str, exercise: str) -> Path:
-    return out / student / CACHE_DIR / f"{exercise}.json"
+class BadResult(ValueError):
+    """A result dict that is not what `dataclasses.asdict(ExerciseResult)` produces."""
 
 
-def load_cached(out: Path, student: str, exercise: str, key: str) -> ExerciseResult | None:
-    """The stored result if its key is `key`, else None (also for a missing or damaged file)."""
-    try:
-        data = json.loads(cache_path(out, student, exercise).read_text(encoding="utf-8"))
-        if data.get("key") != key:
+_MAX_TEXT = 200_000
+
+
+def _text(data: dict[str, Any], key: str, default: str | None = None) -> str:
+    value = data.get(key, default)
+    if not isinstance(value, str) or len(value) > _MAX_TEXT:
+        raise BadResult(f"{key} must be text")
+    return value
+
+
+def _number(data: dict[str, Any], key: str, default: float | None = None) -> float:
+    value = data.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise BadResult(f"{key} must be a finite number")
+    return float(value)
+
+
+def result_from_dict(data: Any, exercise: Exercise | None = None) -> ExerciseResult:
+    """An ExerciseResult from plain data, checking every field's type (and, given, the exercise's tests)."""
+    if not isinstance(data, dict) or not isinstance(data.get("tests"), list) or len(data["tests"]) > 1000:
+        raise BadResult("not a result")
+    seed = data.get("seed")
+    number = data.get("exercise")
+    if not isinstance(seed, int) or not isinstance(number, int) or isinstance(seed, bool):
+        raise BadResult("exercise and seed must be integers")
+    tests = []
+    for entry in data["tests"]:
+        if not isinstance(entry, dict):
+            raise BadResult("a test must be an object")
+        test = TestResult(name=_text(entry, "name"), score=_number(entry, "score"),
+                          max_score=_number(entry, "max_score"), output=_text(entry, "output", ""),
+                          number=_text(entry, "number", ""), test_id=_text(entry, "test_id", ""),
+                          visibility=_text(entry, "visibility", "visible"))
+        if not 0 <= test.score <= test.max_score:
+            raise BadResult(f"score of {test.test_id} out of range")
+        tests.append(test)
+    result = ExerciseResult(number, _text(data, "slug"), _text(data, "title"), seed, tests,
+                            _number(data, "execution_time", 0.0), _text(data, "grader_error", ""))
+    if exercise is not None:
+        expected = {k: float(v) for k, v in exercise.points.items()}
+        if number != exercise.number or {t.test_id: t.max_score for t in tests} != expected:
+            raise BadResult(f"a result that does not match {exercise.name}'s tests")
+    return result
+
+
+def result_to_json(result: ExerciseResult) -> str:
+    return json.dumps(dataclasses.asdict(result), sort_keys=True, allow_nan=False)
+
+
+# -- the store ---------------------------------------------------------------------------------
+
+class Store:
+    """OUT/.grade-batch/store.sqlite3: results by (student, exercise) and the student → folder map."""
+
+    def __init__(self, out: Path) -> None:
+        folder = out / STORE_DIR
+        folder.mkdir(parents=True, exist_ok=True)
+        os.chmod(folder, 0o700)
+        self.path = folder / STORE_FILE
+        self._db = self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        try:
+            return self._connect()
+        except sqlite3.DatabaseError:
+            # A damaged or foreign file: move it aside, start afresh (everything is regraded).
+            aside = self.path.with_name(f"{STORE_FILE}.damaged")
+            os.replace(self.path, aside)
+            return self._connect()
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("CREATE TABLE IF NOT EXISTS results (student TEXT NOT NULL, exercise TEXT NOT NULL, "
+                   "key TEXT NOT NULL, result TEXT NOT NULL, note TEXT NOT NULL DEFAULT '', "
+                   "graded_file TEXT NOT NULL DEFAULT '', PRIMARY KEY (student, exercise))")
+        db.execute("CREATE TABLE IF NOT EXISTS students (student TEXT PRIMARY KEY, folder TEXT NOT NULL UNIQUE)")
+        db.execute("SELECT count(*) FROM results").fetchone()
+        return db
+
+    def close(self) -> None:
+        self._db.close()
+
+    def load(self, student: str, exercise: Exercise, key: str) -> ExerciseResult | None:
+        """The stored result if its key is `key`, else None (also for a damaged row)."""
+        row = self._db.execute("SELECT key, result FROM results WHERE student = ? AND exercise = ?",
+                               (student, exercise.name)).fetchone()
+        if row is None or row[0] != key:
             return None
-        return _result_from_dict(data["result"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+        try:
+            return result_from_dict(json.loads(row[1]), exercise)
+        except (ValueError, TypeError):
+            return None
 
+    def previous_seconds(self) -> dict[tuple[str, str], float]:
+        """How long each (student, exercise) took last time: the largest-first order."""
+        times = {}
+        for student, exercise, text in self._db.execute("SELECT student, exercise, result FROM results"):
+            try:
+                times[(student, exercise)] = float(json.loads(text).get("execution_time", 0.0))
+            except (ValueError, TypeError, AttributeError):
+                continue
+        return times
 
-def store_cached(out: Path, student: str, exercise: str, key: str, result: ExerciseResult) -> None:
-    path = cache_path(out, student, exercise)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"key": key, "result": dataclasses.asdict(result)}), encoding="utf-8")
+    def save(self, student: str, exercise: str, key: str, result: ExerciseResult) -> None:
+        self._db.execute("INSERT OR REPLACE INTO results (student, exercise, key, result) VALUES (?, ?, ?, ?)",
+                         (student, exercise, key, result_to_json(result)))
 
+    def forget(self, student: str, exercise: str) -> None:
+        self._db.execute("DELETE FROM results WHERE student = ? AND exercise = ?", (student, exercise))
 
-def _result_from_dict(data: dict[str, Any]) -> ExerciseResult:
-    tests = [TestResult(**t) for t in data.pop("tests")]
-    return ExerciseResult(**data, tests=tests)
+    def folders(self) -> dict[str, str]:
+        return dict(self._db.execute("SELECT student, folder FROM students"))
+
+    def add_folders(self, mapping: dict[str, str]) -> None:
+        with self._db:
+            self._db.execute("BEGIN")
+            self._db.executemany("INSERT OR IGNORE INTO students (student, folder) VALUES (?, ?)",
+                                 mapping.items())

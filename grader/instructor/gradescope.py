@@ -4,7 +4,8 @@
                         Python ≥ 3.11 virtualenv with the dependencies and this package
     run_autograder      runs per submission: `python -m grader.instructor.gradescope_run`
     autograder.json     what to grade and how (exercises, seed, visibility, timeout)
-    requirements.txt    the package's runtime dependencies
+    requirements.txt    the package's runtime dependencies, pinned to the versions the zip was built with
+    course-secret       the course secret, when per-student seeds are on (students never see the zip)
     grader/ solutions/ pyproject.toml README.md   the package source, bundled
 
 `run_autograder` puts the bundled source first on PYTHONPATH, so the grader
@@ -29,6 +30,7 @@ from grader.instructor import DEFAULT_SEED
 from grader.sandbox.client import DEFAULT_CALL_TIMEOUT
 
 CONFIG_NAME = "autograder.json"
+SECRET_NAME = "course-secret"
 DISTRIBUTION = "nn-learn-grader"
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 _FALLBACK_REQUIREMENTS = ("click>=8.1", "numpy>=1.26", "pytest>=8.0", "sympy>=1.12")
@@ -43,13 +45,19 @@ class AutograderConfig:
     seed: int = DEFAULT_SEED
     hidden_visibility: str = "after_published"  # for tests that are not worked examples
     call_timeout: float = DEFAULT_CALL_TIMEOUT
+    per_student_seeds: bool = False  # seeds from the bundled course secret and the student's id
+    student_id_field: str = "sid"  # which field of submission_metadata.json's user is the student id
+    unsafe_no_sandbox: bool = False  # grade even without filesystem confinement on the image
+    seeds: dict[str, int] = field(default_factory=dict)  # set by the root runner for its unprivileged child
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2) + "\n"
 
     @classmethod
     def from_json(cls, text: str) -> AutograderConfig:
-        return cls(**json.loads(text))
+        data = json.loads(text)
+        known = {f for f in cls.__dataclass_fields__}
+        return cls(**{k: v for k, v in data.items() if k in known})
 
 
 SETUP_SH = r"""#!/usr/bin/env bash
@@ -122,6 +130,21 @@ def requirements() -> list[str]:
     return [r for r in declared if "extra ==" not in r] or list(_FALLBACK_REQUIREMENTS)
 
 
+def pinned_requirements() -> list[str]:
+    """Each runtime dependency pinned (`name==version`) to the version installed here, where the zip is
+    built and tested; a dependency that is not installed keeps its declared range."""
+    import re
+
+    pinned = []
+    for requirement in requirements():
+        name = re.split(r"[<>=!~;\[ ]", requirement, maxsplit=1)[0].strip()
+        try:
+            pinned.append(f"{name}=={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            pinned.append(requirement)
+    return pinned
+
+
 def _package_files() -> list[tuple[Path, str]]:
     """(file on disk, name in the zip) for the package source.
 
@@ -160,35 +183,48 @@ def build_zip(
     seed: int = DEFAULT_SEED,
     hidden_visibility: str = "after_published",
     call_timeout: float = DEFAULT_CALL_TIMEOUT,
+    secret: Path | None = None,
+    student_id_field: str = "sid",
+    unsafe_no_sandbox: bool = False,
 ) -> list[str]:
-    """Write the autograder zip to `out`; returns the names it holds."""
+    """Write the autograder zip to `out`; returns the names it holds.
+
+    With `secret` (a course secret file), every student's hidden inputs come
+    from it and their id, as in `grade batch` and nbgrader; else `seed` for all.
+    """
     if hidden_visibility not in VISIBILITIES:
         raise ValueError(f"visibility must be one of {', '.join(VISIBILITIES)}")
     chosen = select_exercises(exercises)
-    config = AutograderConfig([e.name for e in chosen], seed, hidden_visibility, call_timeout)
+    config = AutograderConfig([e.name for e in chosen], seed, hidden_visibility, call_timeout,
+                              per_student_seeds=secret is not None, student_id_field=student_id_field,
+                              unsafe_no_sandbox=unsafe_no_sandbox)
     files = _package_files()
     names = {name for _, name in files}
     texts = {
         "setup.sh": SETUP_SH,
         "run_autograder": RUN_AUTOGRADER,
         CONFIG_NAME: config.to_json(),
-        "requirements.txt": "\n".join(requirements()) + "\n",
+        "requirements.txt": "\n".join(pinned_requirements()) + "\n",
     }
+    if secret is not None:
+        from grader.instructor.course_secret import load_secret
+
+        texts[SECRET_NAME] = load_secret(secret).hex() + "\n"  # written 0600 below: root only
     if "pyproject.toml" in names and "README.md" not in names:
         # pyproject's `readme` must exist for `pip install .` in setup.sh.
         texts["README.md"] = f"# {DISTRIBUTION} (Gradescope autograder bundle)\n"
     out.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for name, text in texts.items():
-            executable = name in {"setup.sh", "run_autograder"}
-            _write_text(zf, name, text, executable=executable)
+            mode = 0o755 if name in {"setup.sh", "run_autograder"} else 0o600 if name == SECRET_NAME else 0o644
+            _write_text(zf, name, text, mode=mode)
         for path, name in files:
             zf.write(path, name)
     return sorted([*texts, *names])
 
 
-def _write_text(zf: zipfile.ZipFile, name: str, text: str, *, executable: bool) -> None:
+def _write_text(zf: zipfile.ZipFile, name: str, text: str, *, mode: int) -> None:
     info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
     info.compress_type = zipfile.ZIP_DEFLATED
-    info.external_attr = (0o100755 if executable else 0o100644) << 16
+    info.external_attr = (0o100000 | mode) << 16
     zf.writestr(info, text)

@@ -1,0 +1,430 @@
+"""The batch coordinator's pool of grading processes: JSON frames, a watchdog per job.
+
+Each worker is a fresh interpreter running `grader.instructor.pool_worker`
+(never a fork of the coordinator, never multiprocessing: nothing on these
+pipes is unpickled). The coordinator hands a free worker the next task (a
+JSON object with the submission's bytes), reads the answer frame with a size
+cap and parses it defensively. A worker that
+
+  * dies (killed, crashed),                 -> that job is retried once in a fresh worker,
+  * is stopped (SIGSTOP / SIGTSTP),         ->   then reported as that job's error;
+  * sends a malformed or oversized frame,   ->
+  * holds a job past its budget (watchdog), -> that job's result: zero, "exceeded the time budget"
+
+is killed with its whole process tree and replaced, so it costs only the
+submission it held. Tasks are handed out one at a time as workers free up
+(work stealing), in the order given (the caller sorts largest first).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from grader.sandbox.protocol import FrameTimeout, PeerClosed, read_frame
+
+MAX_RESULT_BYTES = 16 * 1024 * 1024  # one exercise's results with every test's feedback is ~10 kB
+READY_TIMEOUT = 180.0  # a loaded machine imports numpy + pytest slowly
+FRAME_TIMEOUT = 10.0  # once a frame has started, the rest must follow
+_TICK = 0.1
+
+_BOOTSTRAP = (
+    "import sys; sys.path.insert(0, sys.argv[1]); "
+    "from grader.instructor.pool_worker import main; main(sys.argv[2:])"
+)
+
+
+@dataclass
+class Task:
+    """One job for a worker: `payload` is the JSON-able task (see pool_worker.parse_task)."""
+
+    payload: dict[str, Any]
+    budget: float  # wall seconds the whole submission may take
+    tag: Any = None  # the caller's handle, returned with the outcome
+    attempts: int = 0
+    # Builds the payload when the task is handed out (so a big class is not held in memory);
+    # afterwards only its id, nonce and digest are kept.
+    make: Callable[[], dict[str, Any]] | None = None
+
+    def build(self) -> dict[str, Any]:
+        """The payload to send now (built by `make` if given; then only its id, nonce and digest are kept)."""
+        payload = self.make() if self.make is not None else self.payload
+        if self.make is not None:
+            self.payload = {k: payload[k] for k in ("id", "nonce", "digest") if k in payload}
+        return payload
+
+    def prepare(self) -> bytes:
+        """The payload as one frame."""
+        raw = json.dumps(self.build(), allow_nan=False).encode()
+        return len(raw).to_bytes(8, "little") + raw
+
+
+@dataclass
+class Outcome:
+    """A task's end: `result` (plain data) or `error` (why there is none), or `over_budget`."""
+
+    task: Task
+    result: dict[str, Any] | None = None
+    error: str = ""
+    over_budget: bool = False
+    seconds: float = 0.0
+
+
+class PoolError(RuntimeError):
+    """The pool cannot run at all (workers fail to start)."""
+
+
+# -- process trees ------------------------------------------------------------------------
+
+def _proc_table() -> dict[int, tuple[str, int, int, int]]:
+    """pid -> (state, ppid, pgrp, session) for every process, from /proc."""
+    table = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as fh:
+                raw = fh.read()
+        except OSError:
+            continue
+        rest = raw[raw.rfind(b")") + 2:].split()
+        with contextlib.suppress(IndexError, ValueError):
+            table[int(entry.name)] = (rest[0].decode(), int(rest[1]), int(rest[2]), int(rest[3]))
+    return table
+
+
+def process_state(pid: int) -> str:
+    """The kernel's one-letter state of `pid` ("R", "S", "T" stopped, "Z"...), "" if gone or unknown."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            raw = fh.read()
+    except OSError:
+        return ""
+    return raw[raw.rfind(b")") + 2:].split()[0].decode()
+
+
+def descendants(pid: int, table: dict[int, tuple[str, int, int, int]] | None = None) -> set[int]:
+    """Every process below `pid`, plus any in a session or group one of them leads."""
+    table = _proc_table() if table is None else table
+    found = {pid}
+    changed = True
+    while changed:
+        changed = False
+        for other, (_, ppid, pgrp, session) in table.items():
+            if other not in found and (ppid in found or pgrp in found or session in found):
+                found.add(other)
+                changed = True
+    found.discard(pid)
+    return found
+
+
+def kill_tree(pid: int) -> None:
+    """SIGKILL `pid` and everything it started, freezing the tree first so nothing escapes by forking."""
+    if not os.path.isdir("/proc"):
+        with contextlib.suppress(OSError):
+            os.killpg(pid, signal.SIGKILL)
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+        return
+    stopped: set[int] = set()
+    with contextlib.suppress(OSError):
+        os.kill(pid, signal.SIGSTOP)
+    for _ in range(20):  # a fork bomb may need a few rounds to freeze
+        new = descendants(pid) - stopped
+        if not new:
+            break
+        for other in new:
+            with contextlib.suppress(OSError):
+                os.kill(other, signal.SIGSTOP)
+        stopped |= new
+    for other in (pid, *stopped):
+        with contextlib.suppress(OSError):
+            os.kill(other, signal.SIGKILL)
+
+
+def become_subreaper() -> bool:
+    """Make orphaned descendants (a student's double-forked daemon) reparent to this process (Linux)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(36, 1, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER
+    except Exception:
+        return False
+
+
+def reap_strays(keep: set[int]) -> int:
+    """Kill and reap every child of this process not in `keep` (orphans adopted as subreaper)."""
+    if not os.path.isdir("/proc"):
+        return 0
+    me = os.getpid()
+    table = _proc_table()
+    mine = table.get(me, ("", 0, 0, -1))[3]
+    # Adopted orphans only: our own children in our session (a test's helpers, say) are left alone.
+    strays = [pid for pid, (_, ppid, _, session) in table.items()
+              if ppid == me and pid not in keep and session != mine]
+    for pid in strays:
+        kill_tree(pid)
+        with contextlib.suppress(ChildProcessError, OSError):
+            os.waitpid(pid, 0)
+    return len(strays)
+
+
+# -- one worker ---------------------------------------------------------------------------
+
+@dataclass
+class _Worker:
+    proc: subprocess.Popen[bytes]
+    req_w: int
+    resp_r: int
+    log: Path
+    started: float = field(default_factory=time.monotonic)
+    ready: bool = False
+    task: Task | None = None
+    task_started: float = 0.0
+    outbox: bytes = b""
+
+    def log_tail(self, limit: int = 1500) -> str:
+        try:
+            data = self.log.read_bytes()[-limit:]
+        except OSError:
+            return ""
+        return data.decode(errors="replace").strip()
+
+
+def _spawn(log_dir: Path, env: dict[str, str]) -> _Worker:
+    req_r, req_w = os.pipe()
+    resp_r, resp_w = os.pipe()
+    fd, log_name = tempfile.mkstemp(prefix="worker-", suffix=".log", dir=log_dir)
+    grader_parent = str(Path(__file__).resolve().parents[2])
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-I", "-c", _BOOTSTRAP, grader_parent, str(req_r), str(resp_w), str(os.getpid())],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=fd,
+            pass_fds=(req_r, resp_w), env=env, close_fds=True,
+            start_new_session=True,  # its own group: the terminal's Ctrl-C reaches only the coordinator
+        )
+    finally:
+        for own in (req_r, resp_w, fd):
+            os.close(own)
+    flags = fcntl.fcntl(req_w, fcntl.F_GETFL)
+    fcntl.fcntl(req_w, fcntl.F_SETFL, flags | os.O_NONBLOCK)  # a stopped worker must not block us
+    for own in (req_w, resp_r):
+        fcntl.fcntl(own, fcntl.F_SETFD, fcntl.FD_CLOEXEC)
+    return _Worker(proc, req_w, resp_r, Path(log_name))
+
+
+def _close(worker: _Worker, *, kill: bool = True) -> None:
+    if kill and worker.proc.poll() is None:
+        kill_tree(worker.proc.pid)
+    for fd in (worker.req_w, worker.resp_r):
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        worker.proc.wait(timeout=10)
+    with contextlib.suppress(OSError):
+        worker.log.unlink()
+
+
+def _death(worker: _Worker) -> str:
+    try:  # the pipe closes a moment before the process can be reaped
+        code = worker.proc.wait(timeout=2)
+    except subprocess.TimeoutExpired:
+        code = None
+    if code is None:
+        return "the grading process stopped answering"
+    if code < 0:
+        with contextlib.suppress(ValueError):
+            return f"the grading process was killed by {signal.Signals(-code).name}"
+    return f"the grading process exited with code {code}"
+
+
+def worker_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("PYTHONPATH", None)  # -I ignores it anyway; the bootstrap sets the path
+    for key in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        env[key] = "1"  # one core per worker: the pool is the parallelism
+    env.setdefault("PYTHONDONTWRITEBYTECODE", "1")
+    return env
+
+
+# -- the pool -----------------------------------------------------------------------------
+
+class WorkerPool:
+    """Up to `size` worker processes; `run(tasks)` yields each task's Outcome as it ends."""
+
+    def __init__(self, size: int, *, retries: int = 1, sweep: bool = False) -> None:
+        self.size = max(1, size)
+        self.retries = retries
+        self.sweep = sweep  # also kill orphans adopted by this process (only when it owns all its children)
+        self._workers: list[_Worker] = []
+        self._dir = Path(tempfile.mkdtemp(prefix="grade-pool-"))  # 0700: worker logs
+        self._env = worker_env()
+        self._spawn_failures = 0
+        self.replaced = 0
+        self._last_sweep = 0.0
+        if sweep:
+            become_subreaper()
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Kill every worker (and everything they started)."""
+        workers, self._workers = self._workers, []
+        for worker in workers:
+            if worker.proc.poll() is None:
+                with contextlib.suppress(OSError):
+                    os.kill(worker.proc.pid, signal.SIGSTOP)
+        for worker in workers:
+            _close(worker)
+        if self.sweep:
+            reap_strays(set())  # orphans a student left behind, adopted by this subreaper
+        with contextlib.suppress(OSError):
+            for leftover in self._dir.iterdir():
+                leftover.unlink()
+            self._dir.rmdir()
+
+    def worker_pids(self) -> set[int]:
+        return {w.proc.pid for w in self._workers}
+
+    def _replace(self, worker: _Worker) -> None:
+        _close(worker)
+        self._workers.remove(worker)
+        self.replaced += 1
+
+    def run(self, tasks: Iterable[Task], *, stop: Callable[[], bool] = lambda: False) -> Iterator[Outcome]:
+        queue: deque[Task] = deque(tasks)
+        while queue or any(w.task for w in self._workers):
+            if stop():
+                return
+            # keep the pool at size while there is work
+            while len(self._workers) < min(self.size, len(queue) + sum(1 for w in self._workers if w.task)):
+                self._workers.append(_spawn(self._dir, self._env))
+            for worker in self._workers:
+                if worker.ready and worker.task is None and not worker.outbox and queue:
+                    task = queue.popleft()
+                    task.attempts += 1
+                    try:
+                        worker.outbox = task.prepare()
+                    except Exception as exc:  # e.g. the file changed into something unreadable
+                        yield Outcome(task, error=f"could not read the submission: {exc}")
+                        continue
+                    worker.task, worker.task_started = task, time.monotonic()
+            yield from self._step(queue)
+
+    def _step(self, queue: deque[Task]) -> Iterator[Outcome]:
+        readable = [w.resp_r for w in self._workers]
+        writable = [w.req_w for w in self._workers if w.outbox]
+        try:
+            ready_r, ready_w, _ = select.select(readable, writable, [], _TICK)
+        except InterruptedError:
+            return
+        now = time.monotonic()
+        for worker in list(self._workers):
+            if worker.req_w in ready_w:
+                self._flush(worker)
+            if worker.resp_r in ready_r:
+                yield from self._receive(worker, queue)
+                continue
+            yield from self._watch(worker, queue, now)
+        if self.sweep and now - self._last_sweep >= 1.0:
+            self._last_sweep = now
+            reap_strays(self.worker_pids())
+
+    def _flush(self, worker: _Worker) -> None:
+        try:
+            written = os.write(worker.req_w, worker.outbox)
+            worker.outbox = worker.outbox[written:]
+        except BlockingIOError:
+            pass
+        except OSError as exc:  # the worker is gone; _receive sees the closed pipe
+            if exc.errno != errno.EPIPE:
+                raise
+
+    def _receive(self, worker: _Worker, queue: deque[Task]) -> Iterator[Outcome]:
+        try:
+            raw = read_frame(worker.resp_r, time.monotonic() + FRAME_TIMEOUT)
+            if len(raw) > MAX_RESULT_BYTES:
+                raise ValueError(f"an answer of {len(raw)} bytes (the cap is {MAX_RESULT_BYTES})")
+            message = json.loads(raw)
+            if not isinstance(message, dict):
+                raise ValueError("an answer that is not an object")
+        except PeerClosed:
+            yield from self._lost(worker, queue, _death(worker))
+            return
+        except (FrameTimeout, ValueError, UnicodeDecodeError) as exc:
+            yield from self._lost(worker, queue, f"the grading process sent a malformed answer ({exc})")
+            return
+        kind = message.get("type")
+        if kind == "ready" and not worker.ready:
+            worker.ready = True
+            self._spawn_failures = 0
+            return
+        task = worker.task
+        if (task is None or kind not in ("result", "error") or message.get("id") != task.payload.get("id")
+                or message.get("nonce", "") != task.payload.get("nonce", "")):
+            yield from self._lost(worker, queue, "the grading process sent an answer nobody asked for")
+            return
+        worker.task = None
+        seconds = time.monotonic() - worker.task_started
+        if kind == "result" and isinstance(message.get("result"), dict):
+            yield Outcome(task, result=message["result"], seconds=seconds)
+        else:
+            yield Outcome(task, error=f"grading failed: {str(message.get('error', 'unknown error'))[:2000]}",
+                          seconds=seconds)
+
+    def _watch(self, worker: _Worker, queue: deque[Task], now: float) -> Iterator[Outcome]:
+        if not worker.ready:
+            if worker.proc.poll() is not None or now - worker.started > READY_TIMEOUT:
+                self._spawn_failures += 1
+                tail = worker.log_tail()
+                self._replace(worker)
+                if self._spawn_failures >= 3:
+                    raise PoolError(f"grading processes fail to start: {tail or 'no output'}")
+            return
+        if worker.task is None:
+            if worker.proc.poll() is not None or process_state(worker.proc.pid) in ("T", "t"):
+                self._replace(worker)  # died or was stopped between jobs: costs nobody anything
+            return
+        if process_state(worker.proc.pid) in ("T", "t"):
+            yield from self._lost(worker, queue, "the grading process was stopped (SIGSTOP?) while grading")
+        elif worker.proc.poll() is not None:
+            yield from self._lost(worker, queue, _death(worker))
+        elif now - worker.task_started > worker.task.budget:
+            task = worker.task
+            worker.task = None
+            self._replace(worker)
+            yield Outcome(task, over_budget=True, seconds=now - worker.task_started,
+                          error=f"exceeded the time budget of {task.budget:g} s")
+
+    def _lost(self, worker: _Worker, queue: deque[Task], why: str) -> Iterator[Outcome]:
+        """The worker is unusable: replace it; its job is retried once, then reported."""
+        task, worker.task = worker.task, None
+        seconds = time.monotonic() - worker.task_started
+        tail = worker.log_tail(400)
+        self._replace(worker)
+        if task is None:
+            return
+        if task.attempts <= self.retries:
+            queue.appendleft(task)
+            return
+        detail = f"; its log: {tail}" if tail and "Traceback" in tail else ""
+        yield Outcome(task, error=f"{why}{detail}", seconds=seconds)

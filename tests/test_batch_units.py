@@ -1,0 +1,170 @@
+"""Small parts of `grade batch`: names, CSV cells, the store, the defensive parsers, notes, the pool's watchdog."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import json
+import os
+import signal
+import time
+
+import pytest
+from helpers import reference_source
+
+from grader.catalog import resolve
+from grader.instructor.batch_cache import BadResult, Store, result_from_dict
+from grader.instructor.names import RESERVED, assign_folders, csv_cell, display_name
+from grader.instructor.notes import explain
+from grader.instructor.pool import Task, WorkerPool
+from grader.instructor.pool_worker import TaskError, parse_task
+from grader.results import ExerciseResult
+from grader.results import TestResult as _Test
+from grader.sandbox.client import Limits
+
+EX = resolve("exercise1")
+
+
+def test_folder_names_are_safe_unique_and_stable():
+    names = ["alice", "Alice", "-rf", "=1+1", "gradebook.csv", "Zoë 名前", "a/b", "x..y", "", "..", "REPORT.HTML"]
+    mapping = assign_folders(names, {})
+    folders = list(mapping.values())
+    assert len({f.lower() for f in folders}) == len(folders)
+    for folder in folders:
+        assert folder and folder[0] not in ".-" and set(folder) <= set(
+            "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+        assert folder.lower() not in RESERVED
+    assert mapping["Alice"] == "Alice"  # a safe name is kept as it is (the first in code-point order)
+    assert mapping["alice"].startswith("alice-")  # its case twin gets a hash suffix
+    # a new classmate whose name collides later does not rename anyone
+    again = assign_folders([*names, "ALICE"], mapping)
+    assert {n: again[n] for n in names} == mapping
+    assert again["ALICE"].lower() not in {f.lower() for f in folders}
+    assert display_name("caf\udce9") == "caf\ufffd"  # undecodable bytes in a folder name
+
+
+@pytest.mark.parametrize("text", ["=1+1", "+cmd", "-2+3", "@SUM(A1)", "\t=x", "\r=x"])
+def test_formula_cells_are_escaped(text):
+    assert csv_cell(text) == "'" + text
+    assert csv_cell("alice") == "alice"
+
+
+def _result(score: float = 1.0) -> ExerciseResult:
+    tests = [_Test(name=f"t{i}", score=min(score, float(p)), max_score=float(p), test_id=t, number=f"1.{i}")
+             for i, (t, p) in enumerate(EX.points.items(), 1)]
+    return ExerciseResult(EX.number, EX.slug, EX.title, 5, tests)
+
+
+def test_result_parser_refuses_anything_but_a_result():
+    good = dataclasses.asdict(_result())
+    assert result_from_dict(good, EX).score == _result().score
+    bad = [
+        None, [], {"tests": "x"}, {**good, "seed": "5"}, {**good, "exercise": 2},
+        {**good, "tests": [{**good["tests"][0], "score": 99.0}, *good["tests"][1:]]},
+        {**good, "tests": good["tests"][1:]},
+        {**good, "tests": [{**good["tests"][0], "score": float("nan")}, *good["tests"][1:]]},
+        {**good, "tests": [{**good["tests"][0], "output": 5}, *good["tests"][1:]]},
+    ]
+    for data in bad:
+        with pytest.raises(BadResult):
+            result_from_dict(data, EX)
+
+
+def test_task_parser_refuses_bad_frames():
+    good = {"id": 1, "nonce": "n", "exercise": EX.name, "seed": 3, "limits": {"call_timeout": 1.0},
+            "main": EX.file, "files": {EX.file: base64.b64encode(b"x = 1\n").decode()}}
+    assert parse_task(json.dumps(good).encode())["files"] == {EX.file: b"x = 1\n"}
+    for change in ({"files": {"../evil.py": "eA=="}}, {"files": {".hidden.py": "eA=="}}, {"main": "other.py"},
+                   {"id": "1"}, {"files": {EX.file: "not base64!"}}, {"limits": {"call_timeout": "1"}},
+                   {"files": {"a.sh": "eA=="}, "main": "a.sh"}):
+        with pytest.raises((TaskError, ValueError)):
+            parse_task(json.dumps({**good, **change}).encode())
+    with pytest.raises(ValueError):
+        parse_task(b"\x80 not json")
+
+
+def test_damaged_store_is_moved_aside(tmp_path):
+    store = Store(tmp_path)
+    store.save("s", EX.name, "k", _result())
+    assert store.load("s", EX, "k") is not None and store.load("s", EX, "other") is None
+    store.close()
+    (tmp_path / ".grade-batch" / "store.sqlite3").write_bytes(b"this is not a database" * 100)
+    for extra in ("-wal", "-shm"):
+        (tmp_path / ".grade-batch" / f"store.sqlite3{extra}").unlink(missing_ok=True)
+    fresh = Store(tmp_path)
+    assert fresh.load("s", EX, "k") is None
+    assert (tmp_path / ".grade-batch" / "store.sqlite3.damaged").exists()
+    fresh.close()
+
+
+@pytest.mark.parametrize(("output", "note"), [
+    ("call: f(1)\ngradient_step() did not return within 5 s (an infinite loop?)", "timed out in gradient_step"),
+    ("Your file could not be imported, so none of its tests can run:\nSyntaxError: invalid syntax (x.py, line 12)",
+     "did not import: SyntaxError line 12"),
+    ("Your file could not be imported, so none of its tests can run:\nTimeout: importing x.py took longer than 20 s",
+     "did not import: timed out"),
+    ("call: bowl_loss(point=[1, 2])\nbowl_loss raised MemoryError: ", "crashed (memory limit) in bowl_loss"),
+    ("call: g(1)\nyour code's process was killed by signal SIGSEGV (a crash, or the memory limit) while running g()",
+     "crashed (memory limit) in g"),
+    ("call: g(1)\nyour code's process was killed by signal SIGABRT while running g()", "crashed (SIGABRT) in g"),
+    ("expected: 1\ngot: 2\nlikely mistake: a sign error", ""),
+])
+def test_notes_read_the_feedback(output, note):
+    result = _result(0.0)
+    result.tests[0].output = output
+    assert explain(result)[0] == note
+
+
+def _task(number: int, source: str, budget: float = 120, limits: Limits | None = None) -> Task:
+    payload = {"id": number, "nonce": f"n{number}", "exercise": EX.name, "seed": 3,
+               "limits": dataclasses.asdict(limits or Limits()), "main": EX.file,
+               "files": {EX.file: base64.b64encode(source.encode()).decode()}}
+    return Task(payload=payload, budget=budget, tag=number)
+
+
+def test_watchdog_stops_a_submission_past_its_budget_and_the_pool_goes_on():
+    hang_forever = reference_source(EX.file) + "\n\ndef bowl_loss(point):\n    while True:\n        pass\n"
+    tasks = [_task(0, hang_forever, budget=4, limits=Limits(call_timeout=600)), _task(1, reference_source(EX.file))]
+    started = time.monotonic()
+    with WorkerPool(1) as pool:
+        outcomes = {o.task.tag: o for o in pool.run(tasks)}
+    assert outcomes[0].over_budget and "budget of 4 s" in outcomes[0].error
+    assert outcomes[1].result is not None and sum(t["score"] for t in outcomes[1].result["tests"]) == EX.max_score
+    assert time.monotonic() - started < 120
+
+
+@pytest.mark.parametrize("sig", [signal.SIGSTOP, signal.SIGKILL])
+def test_a_stopped_or_killed_worker_costs_only_its_job(sig):
+    """The test itself stops/kills the worker mid-job (every attempt): that job fails, the next one is graded."""
+    slow = reference_source(EX.file) + "\nimport time\ntime.sleep(3)\n"
+    tasks = [_task(0, slow), _task(1, reference_source(EX.file))]
+    hit: set[int] = set()
+
+    with WorkerPool(1) as pool:
+        def meddle() -> bool:
+            for worker in pool._workers:
+                if worker.task is not None and worker.task.tag == 0 and worker.ready and worker.proc.pid not in hit \
+                        and time.monotonic() - worker.task_started > 0.5:
+                    hit.add(worker.proc.pid)
+                    os.kill(worker.proc.pid, sig)
+            return False
+
+        outcomes = {o.task.tag: o for o in pool.run(tasks, stop=meddle)}
+        assert pool.replaced >= 2  # the job was retried once in a fresh worker, then reported
+    assert outcomes[0].result is None
+    assert ("stopped" if sig == signal.SIGSTOP else "killed by SIGKILL") in outcomes[0].error
+    assert outcomes[1].result is not None and sum(t["score"] for t in outcomes[1].result["tests"]) == EX.max_score
+
+
+def test_json_summary(tmp_path):
+    from helpers import run_grade
+
+    (tmp_path / "subs" / "ann").mkdir(parents=True)
+    (tmp_path / "subs" / "ann" / EX.file).write_text(reference_source(EX.file))
+    (tmp_path / "subs" / "bob").mkdir()
+    proc = run_grade("batch", "--unsafe-no-sandbox", str(tmp_path / "subs"), "--out", str(tmp_path / "out"),
+                     "-e", EX.name, "--json", timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["students"] == 2 and data["graded"] == 1 and data["not_submitted"] == 1 and data["failed"] == 0
+    assert data["notes"] == {"not submitted": 1} and data["exercises"] == [EX.name]
