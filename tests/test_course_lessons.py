@@ -113,6 +113,13 @@ def house_X(n: int, seed: int, standardize: bool) -> np.ndarray:
     return house_prices(n, seed, standardize=standardize)[0]
 
 
+def house_y(n: int, seed: int) -> np.ndarray:
+    """The prices of the course's house-price data (grader.datasets)."""
+    from grader.datasets import house_prices
+
+    return house_prices(n, seed)[1]
+
+
 def mse_hessian_eigenvalues(X: Any) -> np.ndarray:
     """Eigenvalues (ascending) of the Hessian (2/N)·AᵀA of the MSE of ŷ = X·w + b, A = [X 1]."""
     X = np.asarray(X, dtype=float)
@@ -137,7 +144,7 @@ def namespace() -> dict[str, Any]:
         "norm": lambda v: float(np.linalg.norm(np.asarray(v, dtype=float))),
         "dot": lambda u, v: float(np.dot(np.asarray(u, dtype=float), np.asarray(v, dtype=float))),
         "f": f, "d": d, "mse": mse,
-        "house_X": house_X, "mse_hessian_eigenvalues": mse_hessian_eigenvalues,
+        "house_X": house_X, "house_y": house_y, "mse_hessian_eigenvalues": mse_hessian_eigenvalues,
     }
     names.update(_references())
     return names
