@@ -7,6 +7,13 @@ Schema (one file, `.grade/progress.sqlite3` in the workspace):
 - ``hints(exercise, shown)`` — how many progressive hints were revealed.
 - ``quiz(id, topic, kind, question, score, max_score, seed, created)`` — one row
   per answered `grade quiz` / `grade pyq` practice question.
+- ``quiz_review(key, title, topic, kind, box, misses, answered, last_seen, due)``
+  — one row per quiz item ever missed (added in a later version; created if
+  absent, so older databases keep working): a Leitner box. A miss puts the
+  item in box 0, due at once; each right answer in review moves it up one box
+  and schedules it REVIEW_INTERVALS_DAYS[box] days later; after the last box
+  it is mastered and no longer asked. `key` rebuilds the question
+  (`grader.quiz.regenerate`).
 
 Every write is a short transaction in WAL mode with a busy timeout, so two
 `grade` processes writing at once both succeed instead of failing "database is
@@ -21,8 +28,12 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+#: Days until the next review after a right answer in box 1, 2, 3; box 4 = mastered.
+REVIEW_INTERVALS_DAYS = (0, 1, 3, 7)
+MASTERED_BOX = len(REVIEW_INTERVALS_DAYS)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS attempts (
@@ -48,6 +59,17 @@ CREATE TABLE IF NOT EXISTS quiz (
     seed INTEGER,
     created TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS quiz_review (
+    key TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    topic TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    box INTEGER NOT NULL,
+    misses INTEGER NOT NULL,
+    answered INTEGER NOT NULL,
+    last_seen TEXT NOT NULL,
+    due TEXT NOT NULL
+);
 """
 
 
@@ -70,6 +92,21 @@ class QuizRecord:
     max_score: float
     seed: int | None
     created: str
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    """A quiz item missed at least once, and where it stands in the review schedule."""
+
+    key: str
+    title: str
+    topic: str
+    kind: str
+    box: int  # 0 = just missed … MASTERED_BOX = no longer asked
+    misses: int
+    answered: int
+    last_seen: str
+    due: str
 
 
 def _now() -> str:
@@ -189,3 +226,44 @@ class ProgressStore:
                 "SELECT topic, kind, question, score, max_score, seed, created FROM quiz ORDER BY id"
             ).fetchall()
         return [QuizRecord(*row) for row in rows]
+
+    def record_review(
+        self, *, key: str, title: str, topic: str, kind: str, correct: bool, now: datetime | None = None
+    ) -> None:
+        """Update an item's schedule after an answer: a miss resets it to box 0 (due now), a right
+        answer moves a known item up one box. Right answers to items never missed are not stored."""
+        moment = now or datetime.now(UTC)
+        stamp = moment.isoformat(timespec="seconds")
+        with self._connect(write=True) as conn:
+            row = conn.execute("SELECT box, misses, answered FROM quiz_review WHERE key = ?", (key,)).fetchone()
+            if row is None and correct:
+                return
+            box, misses, answered = row if row else (0, 0, 0)
+            if correct:
+                box = min(MASTERED_BOX, box + 1)
+            else:
+                box, misses = 0, misses + 1
+            days = REVIEW_INTERVALS_DAYS[min(box, MASTERED_BOX - 1)]
+            due = (moment + timedelta(days=days)).isoformat(timespec="seconds")
+            conn.execute(
+                "INSERT INTO quiz_review (key, title, topic, kind, box, misses, answered, last_seen, due)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET title = excluded.title,"
+                " box = excluded.box, misses = excluded.misses, answered = excluded.answered,"
+                " last_seen = excluded.last_seen, due = excluded.due",
+                (key, title, topic, kind, box, misses, answered + 1, stamp, due),
+            )
+
+    def review_items(self) -> list[ReviewItem]:
+        """Every item ever missed, mastered ones included, soonest due first."""
+        with self._connect(write=False) as conn:
+            rows = conn.execute(
+                "SELECT key, title, topic, kind, box, misses, answered, last_seen, due FROM quiz_review"
+                " ORDER BY due, box, misses DESC, key"
+            ).fetchall()
+        return [ReviewItem(*row) for row in rows]
+
+    def due_for_review(self, now: datetime | None = None) -> list[ReviewItem]:
+        """Items due by `now` and not mastered: the lowest box (most recently missed) first, then most misses."""
+        stamp = (now or datetime.now(UTC)).isoformat(timespec="seconds")
+        due = [item for item in self.review_items() if item.box < MASTERED_BOX and item.due <= stamp]
+        return sorted(due, key=lambda item: (item.box, -item.misses, item.due, item.key))

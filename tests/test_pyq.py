@@ -237,7 +237,8 @@ def test_unknown_id_suggests_and_exits_2():
 
 def test_json_list_and_one():
     listed = json.loads(_invoke("pyq", "--json").output)
-    assert {q["id"] for q in listed} == {q.id for q in course.load_pyqs()} and EXPECTED_IDS <= {q["id"] for q in listed}
+    ids = {q["id"] for q in listed}
+    assert ids == {q.id for q in course.load_pyqs()} and ids >= EXPECTED_IDS
     one = json.loads(_invoke("pyq", "2023-may-2b", "--json").output)
     assert one["session"] == "May 2023" and one["key_points"] and "<!--" not in one["answer"]
     assert set(course.PYQ_FIELDS) <= set(one) and set(course.PAST_YEAR_FIELDS) <= set(one)
@@ -252,7 +253,7 @@ def test_show_a_version_by_marks():
     ten = _invoke("pyq", "2024-2b", "--answer")
     assert QUOTED in ten.output and "Model answer (10 marks)" in ten.output and "Diagram" in ten.output
     bad = _invoke("pyq", "2024-2b", "--marks", "7")
-    assert bad.exit_code == 2 and "5, 10" in bad.output or "10, 5" in bad.output
+    assert bad.exit_code == 2 and "10, 5 marks, not 7" in bad.output
 
 
 def test_list_fits_80_columns():
