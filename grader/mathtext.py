@@ -14,6 +14,7 @@ not math. Code spans and fenced code blocks are left alone.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _GREEK = {
     "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "varepsilon": "ε", "zeta": "ζ",
@@ -86,7 +87,8 @@ def latex_to_unicode(tex: str) -> str:
             elif name in ("hat", "bar", "tilde", "vec", "mathbf", "mathrm", "text", "operatorname", "boldsymbol"):
                 body, i = _group(tex, i)
                 inner = latex_to_unicode(body)
-                out.append(inner + {"hat": "\u0302", "bar": "\u0304", "tilde": "\u0303"}.get(name, ""))
+                mark = {"hat": "\u0302", "bar": "\u0304", "tilde": "\u0303"}.get(name, "")
+                out.append(unicodedata.normalize("NFC", inner + mark))  # ŷ is one character
             elif name in ("left", "right", "big", "Big", "bigl", "bigr", "displaystyle"):
                 continue
             elif name == "sqrt":

@@ -103,4 +103,4 @@ def command(lesson: str | None, answers: bool, plain: bool, width: int | None) -
         click.pause(console.dim(f"Press any key for the {len(prepared.answers)} 'Check yourself' answer(s)..."))
         click.echo(render(answers_markdown(prepared.answers), width=columns, colour=colour), nl=False, color=colour)
     else:
-        console.echo(console.dim(f"The 'Check yourself' answers are hidden: grade lesson {found.number} --answers"))
+        console.echo(console.dim(f"Answers hidden: grade lesson {found.number} --answers"))
