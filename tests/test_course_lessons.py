@@ -120,6 +120,22 @@ def house_y(n: int, seed: int) -> np.ndarray:
     return house_prices(n, seed)[1]
 
 
+def _tuned_rates() -> dict[str, float]:
+    """The learning rate each gradient-descent variant is drawn at in gd_variants.png."""
+    from grader.figures import tuned_rates
+
+    return tuned_rates()
+
+
+def _figure_setting(name: str) -> Any:
+    """A setting of grader/figures.py (an UPPER_CASE constant), as a caption quotes it."""
+    import grader.figures
+
+    if not name.isupper():
+        raise ValueError(f"not a figure setting: {name}")
+    return getattr(grader.figures, name)
+
+
 def mse_hessian_eigenvalues(X: Any) -> np.ndarray:
     """Eigenvalues (ascending) of the Hessian (2/N)·AᵀA of the MSE of ŷ = X·w + b, A = [X 1]."""
     X = np.asarray(X, dtype=float)
@@ -144,7 +160,8 @@ def namespace() -> dict[str, Any]:
         "norm": lambda v: float(np.linalg.norm(np.asarray(v, dtype=float))),
         "dot": lambda u, v: float(np.dot(np.asarray(u, dtype=float), np.asarray(v, dtype=float))),
         "f": f, "d": d, "mse": mse,
-        "house_X": house_X, "house_y": house_y, "mse_hessian_eigenvalues": mse_hessian_eigenvalues,
+        "house_X": house_X, "house_y": house_y, "tuned_rates": _tuned_rates,
+        "figure_setting": _figure_setting, "mse_hessian_eigenvalues": mse_hessian_eigenvalues,
     }
     names.update(_references())
     return names
