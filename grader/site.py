@@ -47,6 +47,7 @@ img { max-width: 100%; height: auto; display: block; margin: 1rem auto; }
 figure { margin: 1.5rem 0; } figcaption { color: var(--muted); font-size: .9rem; text-align: center; }
 math[display="block"] { display: block; margin: 1rem 0; font-size: 1.15em; }
 details { background: var(--box); padding: .5rem 1rem; margin: .75rem 0; border-radius: 6px; }
+details.answer { display: inline-block; padding: 0 .6rem; margin: .2rem 0; }
 summary { cursor: pointer; font-weight: 600; }
 .meta { color: var(--muted); font-size: .9rem; }
 .pyq { border-top: 1px solid rgba(127,127,127,.4); padding-top: 1rem; margin-top: 2rem; }
@@ -117,21 +118,22 @@ def _figures_relative(rendered: str) -> str:
     return re.sub(r'src="(?:\.\./)+figures/', 'src="figures/', rendered)
 
 
-def _check_yourself(markdown: str) -> str:
-    """Each "(Answer: …)" of a "Check yourself" section behind its own reveal."""
+def _check_yourself(md: Any, markdown: str) -> str:
+    """Each "(Answer: …)" of a "Check yourself" section behind its own reveal (inline, so lists stay lists)."""
     from grader.reader import hide_answers
 
     prepared = hide_answers(markdown)
     text = prepared.markdown
     for number, answer in enumerate(prepared.answers, start=1):
+        inline = md.renderInline(answer).replace("\n", " ")
         text = text.replace(f"(answer {number}: hidden)",
-                            f'<details class="answer"><summary>Answer</summary>\n\n{answer}\n\n</details>', 1)
+                            f'<details class="answer"><summary>Answer</summary>{inline}</details>', 1)
     return text
 
 
 def _render_lesson(md: Any, lesson: course.Lesson, lessons: dict[int, course.Lesson],
                    bank: tuple[course.PYQ, ...]) -> str:
-    text = _check_yourself(lesson.text())
+    text = _check_yourself(md, lesson.text())
     body = _figures_relative(_link_commands(md.render(text), lessons))
     # Images with their alt text as a visible caption.
     body = re.sub(r'<p><img src="([^"]+)" alt="([^"]*)" ?/?></p>',

@@ -301,3 +301,32 @@ def test_course_commands_import_no_heavy_modules():
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
     assert "HEAVY []" in proc.stdout
+
+
+def test_numbers_in_the_diagrams_are_the_answers_numbers():
+    """The ASCII diagrams repeat worked numbers: recompute them (one neuron, the ½ convention, 2-2-2 epochs)."""
+    import math
+
+    bank = {q.id: q for q in course.load_pyqs()}
+
+    def d(f, x, h=1e-6):
+        return (f(x + h) - f(x - h)) / (2 * h)
+
+    w, x, y = 0.5, 2.0, 3.0
+    z = w * x
+    neuron = bank["2023-may-2b"].diagram
+    assert f"z = w·x = {z:g}" in neuron and f"L = (z − y)² = {(z - y) ** 2:g}" in neuron
+    assert f"∂L/∂z = 2(z − y) = {2 * (z - y):g}".replace("-", "−") in neuron
+    assert f"∂L/∂w = ∂L/∂z · ∂z/∂w = {2 * (z - y) * x:g}".replace("-", "−") in neuron
+    half = bank["style-half-squared-error"].diagram
+    assert f"= {2 * (z - y):g}".replace("-", "−") in half and f"= {(z - y):g}".replace("-", "−") in half
+    assert f"δ·x = {round(d(lambda v: (v * x - y) ** 2 / 2, w)):g}".replace("-", "−") in half
+    w, x, b, y = 2.0, 1.5, -1.0, 1.0
+    graph = bank["style-neuron-graph"].diagram
+    zz = w * x + b
+    assert f"u = {w * x:g}" in graph and f"z = {zz:g}" in graph and f"= {(zz - y) ** 2:g}" in graph
+    assert f"∂L/∂w = 2·x = {round(d(lambda v: (v * x + b - y) ** 2, w)):g}" in graph
+    assert f"∂L/∂b = {round(d(lambda v: (w * x + v - y) ** 2, b)):g}" in graph
+    epochs = bank["style-epochs-iterations"].diagram
+    assert f"{math.ceil(500 / 64)} iterations" in epochs and f"{20 * math.ceil(500 / 64)} updates" in epochs
+    assert f"│{500 - 7 * 64}│" in epochs

@@ -119,6 +119,11 @@ def test_answers_are_behind_a_reveal_and_math_is_mathml(site):
             assert '<math xmlns="http://www.w3.org/1998/Math/MathML" display="block">' in page
         if "(Answer:" in lesson.text():
             assert '<details class="answer"><summary>Answer</summary>' in page and "(Answer:" not in page
+        # Every "Check yourself" bullet is still a list item (the reveals do not break the list).
+        section = lesson.text().split("## Check yourself", 1)[1].split("Do next:", 1)[0]
+        bullets = sum(line.startswith("* ") for line in section.splitlines())
+        rendered = page.split("<h2>Check yourself</h2>", 1)[1].split("</ul>", 1)[0]
+        assert rendered.count("<li>") == bullets and "\n* " not in rendered, lesson.name
 
 
 def test_a_lesson_added_later_is_picked_up(tmp_path, monkeypatch):
