@@ -34,7 +34,7 @@ from __future__ import annotations
 import ast
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from types import ModuleType
@@ -699,6 +699,14 @@ def register(name: str, kind: str, topics: Sequence[str], build: Callable[[Any, 
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
     GENERATORS[name] = Generator(name, kind, tuple(topics), build)
+
+
+def register_many(prefix: str, generators: Iterable[tuple[str, Sequence[str], Callable[[Any, int], Question]]]
+                  ) -> None:
+    """Register (kind, topics, build) triples as PREFIX-0, PREFIX-1, … (keep their order stable: the
+    names are what `grade quiz --review` stores), e.g. ``register_many("deep", quiz_deep.GENERATORS)``."""
+    for index, (kind, topics, build) in enumerate(generators):
+        register(f"{prefix}-{index}", kind, topics, build)
 
 
 register("gd-step", "numeric", ("gradient-descent",), lambda rng, seed: gd_step_question(rng))

@@ -471,6 +471,16 @@ def test_register_adds_a_generator_in_one_line(monkeypatch):
     assert quiz.regenerate(found[0].key).prompt == found[0].prompt
 
 
+def test_register_many_takes_kind_topics_build_triples(monkeypatch):
+    monkeypatch.setattr(quiz, "GENERATORS", dict(quiz.GENERATORS))
+    triples = (("numeric", ("training",), lambda rng, seed: quiz.mse_gradient_question(rng)),
+               ("symbolic", ("chain-rule",), quiz.chain_question))
+    quiz.register_many("extra", triples)
+    assert quiz.GENERATORS["extra-0"].kind == "numeric" and quiz.GENERATORS["extra-1"].topics == ("chain-rule",)
+    built = quiz._build(quiz.GENERATORS["extra-1"], 5)
+    assert built.key == "gen:extra-1:5" and quiz.regenerate(built.key).prompt == built.prompt
+
+
 def test_every_question_can_be_regenerated_from_its_key():
     for seed in range(8):
         for q in quiz.make_quiz(seed, 12):
