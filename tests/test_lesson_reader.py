@@ -68,7 +68,6 @@ def test_at_a_terminal_the_lesson_is_paged_and_answers_follow_a_key(monkeypatch)
     paged, pauses = [], []
     monkeypatch.setattr(lesson_cmd, "_interactive", lambda: True)
     monkeypatch.setattr(click, "echo_via_pager", lambda text, color=None: paged.append(text))
-    monkeypatch.setattr(lesson_cmd.shutil, "which", lambda name: "/usr/bin/less")
     monkeypatch.setattr(click, "pause", lambda info=None, err=False: pauses.append(info))
     result = _invoke("lesson", "1", "--width", "70")
     assert result.exit_code == 0, result.output

@@ -41,12 +41,12 @@ def _figures_as_text(markdown: str) -> str:
 
 
 def _page(text: str) -> None:
-    """Through $PAGER (default `less -R`, which keeps the colours) when there is one."""
-    if shutil.which(os.environ.get("PAGER", "less").split()[0] if os.environ.get("PAGER", "less") else "less"):
-        os.environ.setdefault("LESS", "-R")
-        click.echo_via_pager(text, color=console.colour_enabled())
-    else:
-        click.echo(text, nl=False, color=console.colour_enabled())
+    """Through $PAGER (default `less`; click falls back to printing when there is none).
+
+    LESS=-R (unless LESS is set) keeps the colours and lets `q` quit at once.
+    """
+    os.environ.setdefault("LESS", "-R")
+    click.echo_via_pager(text, color=console.colour_enabled())
 
 
 @click.command("lesson")
