@@ -28,13 +28,14 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "dev": ("grader.commands.dev_cmd", "command", "Authoring tools: regenerate stubs, check the catalog."),
     "instructor": ("grader.commands.instructor_cmd", "command", "Build an nbgrader course or a Gradescope autograder."),
     "batch": ("grader.commands.batch_cmd", "command", "Grade a class's submissions in parallel into a CSV gradebook."),
-    "lesson": ("grader.commands.lesson_cmd", "command", "List the lessons, or print lesson N as Markdown."),
+    "lesson": ("grader.commands.lesson_cmd", "command", "List the lessons, or read lesson N (rendered and paged)."),
     "pyq": ("grader.commands.pyq_cmd", "command", "Past-year exam questions with model answers."),
     "quiz": ("grader.commands.quiz_cmd", "command", "Exam practice: randomised questions checked as you answer."),
     "plot": ("grader.commands.plot_cmd", "command", "Draw your code's run beside the reference (needs matplotlib)."),
     "figures": ("grader.commands.figures_cmd", "command", "Regenerate the course figures as PNGs (needs matplotlib)."),
     "doctor": ("grader.commands.doctor_cmd", "command", "Show which sandbox layers confine graded code here."),
     "watch": ("grader.commands.watch_cmd", "command", "Re-grade an exercise on every save (keys: h l n r q)."),
+    "site": ("grader.commands.site_cmd", "command", "Write the course as static web pages (lessons, exam questions)."),
 }
 
 

@@ -213,20 +213,34 @@ def annotations(markdown: str) -> list[Annotation]:
 
 # -- past-year questions ----------------------------------------------------------
 
+#: Every entry has these (the schema is documented at the top of course/pyq.toml).
 PYQ_FIELDS = (
-    "id", "year", "month", "number", "topic", "marks", "marks_assumed", "reconstructed",
-    "note", "question", "answer", "key_points", "lessons", "exercises",
+    "id", "topic", "marks", "note", "question", "answer", "key_points", "point_marks", "lessons", "exercises",
 )
+#: Past-year entries (``source = "past-year"``, the default) also have these.
+PAST_YEAR_FIELDS = ("year", "month", "number", "marks_assumed", "reconstructed")
+SOURCES = ("past-year", "exam-style")
+
+
+@dataclass(frozen=True)
+class PYQVersion:
+    """One mark allocation of a question: its model answer and weighted marking points."""
+
+    marks: int
+    question: str
+    answer: str
+    key_points: tuple[str, ...]
+    point_marks: tuple[int, ...]  # marks per key point, parallel to key_points, summing to marks
 
 
 @dataclass(frozen=True)
 class PYQ:
-    """A past-year exam question with its model answer."""
+    """A past-year (or exam-style) question with its model answer(s)."""
 
     id: str
-    year: int
+    year: int  # 0 for exam-style questions
     month: str  # "" when the notes do not give the session
-    number: str  # the question's number on the paper, e.g. "3a"
+    number: str  # the question's number on the paper, e.g. "3a"; "" for exam-style
     topic: str
     marks: int
     marks_assumed: bool  # True when the notes do not state the marks
@@ -237,11 +251,101 @@ class PYQ:
     key_points: tuple[str, ...]
     lessons: tuple[str, ...]  # e.g. "course/lessons/04-chain-rule.md"
     exercises: tuple[str, ...]  # e.g. "exercise3"
+    point_marks: tuple[int, ...] = ()
+    source: str = "past-year"  # or "exam-style": written for practice, not from a paper
+    diagram: str = ""  # ASCII, for the terminal
+    figure: str = ""  # a file in course/figures/, for the web page
+    caption: str = ""
+    versions: tuple[PYQVersion, ...] = ()  # other mark allocations (e.g. a 5-mark version)
 
     @property
     def session(self) -> str:
-        """``May 2024``, or just ``2024`` when the month is unknown."""
+        """``May 2024``, or just ``2024`` when the month is unknown; ``exam-style`` for practice questions."""
+        if self.source != "past-year":
+            return "exam-style"
         return f"{self.month} {self.year}" if self.month else str(self.year)
+
+    @property
+    def label(self) -> str:
+        """How a paper would name it: ``PYQ 2b (2024)`` or ``Exam-style question``."""
+        return f"PYQ {self.number} ({self.session})" if self.source == "past-year" else "Exam-style question"
+
+    @property
+    def main(self) -> PYQVersion:
+        return PYQVersion(self.marks, self.question, self.answer, self.key_points, self.point_marks)
+
+    @property
+    def all_versions(self) -> tuple[PYQVersion, ...]:
+        """The main version and the others, by marks (largest first)."""
+        return tuple(sorted((self.main, *self.versions), key=lambda v: -v.marks))
+
+    def version(self, marks: int | None) -> PYQVersion:
+        """The version worth `marks` (the main one when None); KeyError if there is none."""
+        if marks is None:
+            return self.main
+        for candidate in self.all_versions:
+            if candidate.marks == marks:
+                return candidate
+        raise KeyError(marks)
+
+
+def _version(entry: dict, where: str, default_question: str) -> PYQVersion:
+    missing = [f for f in ("marks", "answer", "key_points", "point_marks") if f not in entry]
+    if missing:
+        raise ValueError(f"{where} lacks {', '.join(missing)}")
+    key_points = tuple(str(p).strip() for p in entry["key_points"])
+    point_marks = tuple(int(m) for m in entry["point_marks"])
+    if len(point_marks) != len(key_points):
+        raise ValueError(f"{where}: point_marks has {len(point_marks)} entries for {len(key_points)} key points")
+    if sum(point_marks) != int(entry["marks"]) or min(point_marks, default=1) < 1:
+        raise ValueError(f"{where}: point_marks {list(point_marks)} must be positive and sum to {entry['marks']}")
+    return PYQVersion(
+        marks=int(entry["marks"]),
+        question=str(entry.get("question", default_question)).strip(),
+        answer=str(entry["answer"]).strip(),
+        key_points=key_points,
+        point_marks=point_marks,
+    )
+
+
+def _parse_pyq(entry: dict) -> PYQ:
+    where = f"PYQ {entry.get('id', '?')}"
+    source = str(entry.get("source", "past-year"))
+    if source not in SOURCES:
+        raise ValueError(f"{where}: source must be one of {', '.join(SOURCES)}")
+    required = PYQ_FIELDS + (PAST_YEAR_FIELDS if source == "past-year" else ())
+    missing = [f for f in required if f not in entry]
+    if missing:
+        raise ValueError(f"{where} lacks {', '.join(missing)}")
+    main = _version(entry, where, str(entry["question"]))
+    versions = tuple(
+        _version(v, f"{where} (version {i + 1})", main.question) for i, v in enumerate(entry.get("versions", []))
+    )
+    marks = [main.marks, *(v.marks for v in versions)]
+    if len(set(marks)) != len(marks):
+        raise ValueError(f"{where}: two versions are worth the same marks")
+    return PYQ(
+        id=str(entry["id"]),
+        year=int(entry.get("year", 0)),
+        month=str(entry.get("month", "")),
+        number=str(entry.get("number", "")),
+        topic=str(entry["topic"]),
+        marks=main.marks,
+        marks_assumed=bool(entry.get("marks_assumed", False)),
+        reconstructed=bool(entry.get("reconstructed", False)),
+        note=str(entry["note"]).strip(),
+        question=main.question,
+        answer=main.answer,
+        key_points=main.key_points,
+        lessons=tuple(entry["lessons"]),
+        exercises=tuple(entry["exercises"]),
+        point_marks=main.point_marks,
+        source=source,
+        diagram=str(entry.get("diagram", "")).strip("\n"),
+        figure=str(entry.get("figure", "")),
+        caption=str(entry.get("caption", "")).strip(),
+        versions=versions,
+    )
 
 
 class UnknownPYQ(LookupError):
@@ -253,36 +357,14 @@ class UnknownPYQ(LookupError):
 
 @cache
 def load_pyqs(path: Path | None = None) -> tuple[PYQ, ...]:
-    """The PYQ bank, in file order; every entry must have every field."""
+    """The PYQ bank, in file order. ValueError on a missing field or marks that do not add up."""
     with (path or pyq_path()).open("rb") as fh:
         raw = tomllib.load(fh)
-    bank = []
-    for entry in raw.get("pyq", []):
-        missing = [f for f in PYQ_FIELDS if f not in entry]
-        if missing:
-            raise ValueError(f"PYQ {entry.get('id', '?')} lacks {', '.join(missing)}")
-        bank.append(
-            PYQ(
-                id=str(entry["id"]),
-                year=int(entry["year"]),
-                month=str(entry["month"]),
-                number=str(entry["number"]),
-                topic=str(entry["topic"]),
-                marks=int(entry["marks"]),
-                marks_assumed=bool(entry["marks_assumed"]),
-                reconstructed=bool(entry["reconstructed"]),
-                note=str(entry["note"]).strip(),
-                question=str(entry["question"]).strip(),
-                answer=str(entry["answer"]).strip(),
-                key_points=tuple(str(p).strip() for p in entry["key_points"]),
-                lessons=tuple(entry["lessons"]),
-                exercises=tuple(entry["exercises"]),
-            )
-        )
+    bank = tuple(_parse_pyq(entry) for entry in raw.get("pyq", []))
     ids = [q.id for q in bank]
     if len(set(ids)) != len(ids):
         raise ValueError("two PYQs share an id")
-    return tuple(bank)
+    return bank
 
 
 def find_pyq(key: str) -> PYQ:

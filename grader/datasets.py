@@ -2,11 +2,12 @@
 
 `house_prices(n, seed)` is the course's running regression example: predict
 a house's price from its size, number of rooms and age. The data are drawn
-from a known linear model plus noise, so the best achievable MSE is known
-(about NOISE_STD**2), and the features come standardised (mean 0, standard
-deviation 1 per column) so that full-batch gradient descent on the MSE
-converges for any learning rate below about 0.5 (the largest eigenvalue
-of the MSE's Hessian is about 3.7; SGD needs smaller steps).
+from a known linear model plus noise, so the loss a fit can reach is known:
+about the noise variance NOISE_STD**2 (the true model's expected MSE), and
+the features come standardised (mean 0, standard deviation 1 per column)
+so that full-batch gradient descent on the MSE converges for any learning
+rate below about 0.5 (the largest eigenvalue of the MSE's Hessian is about
+3.7; SGD needs smaller steps).
 
 Only numpy is needed; the same (n, seed) gives the same arrays on every
 machine because everything is drawn from `numpy.random.default_rng(seed)`.

@@ -32,12 +32,23 @@ PLOT_EXTRA_HINT = (
 BOWL_START = (3.0, 4.0)
 BOWL_RATE = 0.1
 BOWL_STEPS = 20
-#: Learning rates of the three-panel figure: too small, just right, too large.
+#: Learning rates of the learning-rate figure: too small, just right, too large.
 LEARNING_RATES = (0.01, 0.1, 1.1)
+#: The stretched bowl J = x² + STRETCH·y² of the zig-zag panel (curvatures 2 and 2·STRETCH), its rate and start.
+STRETCH = 10.0
+ZIGZAG_RATE = 0.09
+ZIGZAG_START = (4.0, 1.0)
 #: The neuron of the notes: w = 0.5, x = 2, y = 3 (no bias).
 NEURON = {"w": 0.5, "x": 2.0, "y": 3.0}
 #: The house-price comparison of batch, stochastic and mini-batch gradient descent.
-VARIANTS = {"n": 200, "seed": 0, "epochs": 30, "learning_rate": 0.02, "batch_size": 16}
+#: ("learning_rate" is the one rate at which `grade plot exercise5` runs a student's code beside the reference.)
+VARIANTS = {"n": 200, "seed": 0, "epochs": 20, "batch_size": 16, "learning_rate": 0.02}
+#: The learning rates tried for each variant; each is drawn at the one with the lowest final loss.
+RATE_GRID = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5)
+#: SGD with a decaying rate α_t = α₀ / (1 + t/τ), t counting updates: it may start larger than the
+#: best constant rate because it shrinks, and it settles where constant-rate SGD keeps jittering.
+DECAY_START = 0.02
+DECAY_TAU = 200.0
 
 
 class PlotUnavailable(RuntimeError):
@@ -110,7 +121,10 @@ def bowl_path(learning_rate: float = BOWL_RATE, steps: int = BOWL_STEPS,
 def _contours(ax: Any, limit: float) -> None:
     xs, ys, zs = _bowl_grid(limit)
     levels = sorted({float(v) for v in (1, 4, 9, 16, 25, 36, 49, 64) if v <= 2 * limit**2})
-    ax.contour(xs, ys, zs, levels=levels, colors="0.6", linewidths=0.8)
+    if limit > 8:  # a wide view: fewer, larger levels
+        levels = sorted({float(v) for v in (25, 100, 400, 900, 1600) if v <= limit**2})
+    lines = ax.contour(xs, ys, zs, levels=levels, colors="0.6", linewidths=0.8)
+    ax.clabel(lines, fmt=lambda v: f"J = {v:g}", fontsize=7, inline=True)
     ax.set_aspect("equal")
     ax.set_xlim(-limit, limit)
     ax.set_ylim(-limit, limit)
@@ -158,80 +172,178 @@ def bowl_figure() -> Any:
     return fig
 
 
-def learning_rates_figure() -> Any:
-    """Descent on the bowl from (3, 4) with a too-small, a good and a too-large learning rate."""
+def zigzag_path(learning_rate: float = ZIGZAG_RATE, steps: int = 25,
+                start: Sequence[float] = ZIGZAG_START) -> Any:
+    """Gradient descent (exercise 1's loop) on the stretched bowl x² + STRETCH·y², shape (steps + 1, 2).
+
+    Its gradient (2x, 2·STRETCH·y) is written here: the exercises' bowl is the round one.
+    """
     import numpy as np
 
     ex1 = reference("exercise1")
-    fig = new_figure(12, 4.4)
-    for i, rate in enumerate(LEARNING_RATES):
-        ax = fig.add_subplot(1, 3, i + 1)
-        path = bowl_path(rate, 12)
-        verdict = ex1.classify_learning_rate(
-            np.array([ex1.bowl_loss(p) for p in bowl_path(rate, 100)]))
+    return ex1.gradient_descent(lambda p: np.array([2 * p[0], 2 * STRETCH * p[1]]),
+                                np.array(start, dtype=float), learning_rate, steps)
+
+
+def learning_rates_figure() -> Any:
+    """Top: paths on the bowl from (3, 4) for a too-small, a good and a too-large α.
+
+    Bottom: their loss after every step (log scale), and the zig-zag of a rate
+    just below the limit 2/λ_max on the stretched bowl x² + 10y².
+    """
+    import numpy as np
+    from matplotlib.ticker import MaxNLocator
+
+    ex1 = reference("exercise1")
+    fig = new_figure(12, 8.2)
+    grid = fig.add_gridspec(2, 3)
+    colours = ("tab:orange", "tab:green", "tab:red")
+    steps = 12
+    for i, (rate, colour) in enumerate(zip(LEARNING_RATES, colours, strict=True)):
+        ax = fig.add_subplot(grid[0, i])
+        path = bowl_path(rate, steps)
+        verdict = ex1.classify_learning_rate(np.array([ex1.bowl_loss(p) for p in bowl_path(rate, 100)]))
         limit = max(5.5, float(np.abs(path).max()) * 1.1)
         _contours(ax, limit)
-        ax.plot(path[:, 0], path[:, 1], "o-", color="crimson", markersize=3, linewidth=1.1)
+        ax.plot(path[:, 0], path[:, 1], "o-", color=colour, markersize=3, linewidth=1.1)
         ax.plot([0], [0], "k+", markersize=10)
-        final = ex1.bowl_loss(path[-1])
-        ax.set_title(f"α = {rate:g}: {verdict}\nloss after 12 steps: {final:.3g}")
-    fig.suptitle("The same start (3, 4), three learning rates")
+        ax.xaxis.set_major_locator(MaxNLocator(5))
+        ax.yaxis.set_major_locator(MaxNLocator(5))
+        ax.set_title(f"α = {rate:g}: {verdict} (after 100 steps)")
+    losses_ax = fig.add_subplot(grid[1, :2])
+    for rate, colour in zip(LEARNING_RATES, colours, strict=True):
+        losses = [ex1.bowl_loss(p) for p in bowl_path(rate, 40)]
+        losses_ax.plot(np.arange(len(losses)), losses, "o-", color=colour, markersize=2.5, label=f"α = {rate:g}")
+    losses_ax.set_yscale("log")
+    losses_ax.set_xlabel("step k")
+    losses_ax.set_ylabel("loss J(θ_k) (log scale)")
+    losses_ax.set_title("Loss per step from (3, 4): slow, fast, diverging")
+    losses_ax.legend(fontsize=8)
+
+    zig = fig.add_subplot(grid[1, 2])
+    path = zigzag_path()
+    axis_x, axis_y = np.linspace(-4.5, 4.5, 181), np.linspace(-1.6, 1.6, 121)
+    xs, ys = np.meshgrid(axis_x, axis_y)
+    lines = zig.contour(xs, ys, xs**2 + STRETCH * ys**2, levels=[0.5, 2, 5, 10, 17], colors="0.6",
+                        linewidths=0.8)
+    zig.clabel(lines, fmt=lambda v: f"{v:g}", fontsize=7, inline=True)
+    zig.plot(path[:, 0], path[:, 1], "o-", color="tab:purple", markersize=2.5, linewidth=1)
+    zig.plot([0], [0], "k+", markersize=10)
+    zig.set_aspect("equal")
+    zig.set_xlabel("x")
+    zig.set_ylabel("y")
+    limit = 2 / (2 * STRETCH)
+    zig.set_title(f"x² + {STRETCH:g}y², α = {ZIGZAG_RATE:g} (limit 2/λ_max = {limit:g}):\n"
+                  "zig-zag across the valley, slow along it", fontsize=9)
+    fig.suptitle("Choosing the learning rate: the same start (3, 4), three rates; and a stretched bowl")
     return fig
 
 
 # -- batch vs SGD vs mini-batch -----------------------------------------------------
 
-def variant_losses(n: int = VARIANTS["n"], seed: int = VARIANTS["seed"]) -> dict[str, Any]:
-    """Full-data MSE per epoch of the three gradient-descent variants (exercise 5's reference)."""
+def _descent_per_update(X: Any, y: Any, batch_size: int, epochs: int, rate: Callable[[int], float],
+                        seed: int) -> Any:
+    """The full-data MSE after EVERY update of mini-batch GD (exercise 5's `gd_step` and `mse`).
+
+    Same batches as the reference's `minibatch_gd` (one rng, a permutation per epoch, the last batch
+    kept), so the losses at epoch boundaries are exactly its per-epoch losses. `rate(t)` is the
+    learning rate of update t (constant, or decaying for SGD).
+    """
+    import numpy as np
+
+    ex5 = reference("exercise5")
+    n = len(y)
+    rng = np.random.default_rng(seed)
+    w, b = np.zeros(X.shape[1]), 0.0
+    losses = [ex5.mse(X, y, w, b)]
+    t = 0
+    for _ in range(epochs):
+        perm = rng.permutation(n)
+        for start in range(0, n, batch_size):
+            idx = perm[start:start + batch_size]
+            w, b = ex5.gd_step(X[idx], y[idx], w, b, rate(t))
+            losses.append(ex5.mse(X, y, w, b))
+            t += 1
+    return np.array(losses)
+
+
+def _variant_batch_sizes(n: int) -> dict[str, int]:
+    return {"batch": n, "mini-batch": VARIANTS["batch_size"], "stochastic": 1}
+
+
+@cache
+def tuned_rates(n: int = VARIANTS["n"], seed: int = VARIANTS["seed"], epochs: int = VARIANTS["epochs"]
+                ) -> dict[str, float]:
+    """Each variant's learning rate from RATE_GRID with the lowest full-data MSE after `epochs` epochs."""
     import numpy as np
 
     from grader.datasets import house_prices
 
-    ex5 = reference("exercise5")
     X, y = house_prices(n, seed=seed)
-    w0, b0 = np.zeros(X.shape[1]), 0.0
-    epochs, rate = VARIANTS["epochs"], VARIANTS["learning_rate"]
-    return {
-        "batch": ex5.batch_gd(X, y, w0, b0, rate, epochs)[2],
-        f"mini-batch (B = {VARIANTS['batch_size']})":
-            ex5.minibatch_gd(X, y, w0, b0, rate, epochs, VARIANTS["batch_size"], seed)[2],
-        "stochastic (B = 1)": ex5.sgd(X, y, w0, b0, rate, epochs, seed)[2],
-    }
+    best = {}
+    for name, size in _variant_batch_sizes(n).items():
+        finals = {}
+        for rate in RATE_GRID:
+            with np.errstate(all="ignore"):
+                final = float(_descent_per_update(X, y, size, epochs, lambda t, r=rate: r, seed)[-1])
+            finals[rate] = final if np.isfinite(final) else np.inf
+        best[name] = min(finals, key=lambda r: (finals[r], r))
+    return best
 
 
-def _updates_per_epoch(label: str, n: int) -> int:
-    if label == "batch":
-        return 1
-    if label.startswith("stochastic"):
-        return n
-    return -(-n // VARIANTS["batch_size"])
+def variant_losses(n: int = VARIANTS["n"], seed: int = VARIANTS["seed"]) -> dict[str, tuple[Any, int, str]]:
+    """Per-update full-data MSE of each variant at its tuned rate: label → (losses, updates per epoch, rate)."""
+    from grader.datasets import house_prices
+
+    X, y = house_prices(n, seed=seed)
+    rates = tuned_rates(n, seed)
+    epochs = VARIANTS["epochs"]
+    curves = {}
+    for name, size in _variant_batch_sizes(n).items():
+        rate = rates[name]
+        label = {"batch": "batch", "mini-batch": f"mini-batch (B = {size})", "stochastic": "SGD (B = 1)"}[name]
+        curves[label] = (_descent_per_update(X, y, size, epochs, lambda t, r=rate: r, seed), -(-n // size),
+                         f"α = {rate:g}")
+    curves["SGD, decaying α"] = (
+        _descent_per_update(X, y, 1, epochs, lambda t: DECAY_START / (1 + t / DECAY_TAU), seed), n,
+        f"α = {DECAY_START:g}/(1 + t/{DECAY_TAU:g})")
+    return curves
 
 
 def gd_variants_figure() -> Any:
-    """Loss curves of batch, stochastic and mini-batch GD, per epoch and per update."""
+    """Batch, mini-batch and stochastic GD on the house prices, each at its own tuned α.
+
+    Left: the full-data loss once per epoch. Right: the same runs after every
+    single update (computed after each update, not joined epoch samples).
+    """
     import numpy as np
 
     from grader.datasets import NOISE_STD
 
     curves = variant_losses()
-    fig = new_figure(11, 4.4)
+    fig = new_figure(11.5, 4.8)
     per_epoch = fig.add_subplot(1, 2, 1)
     per_update = fig.add_subplot(1, 2, 2)
-    for label, losses in curves.items():
-        per_epoch.plot(np.arange(len(losses)), losses, "o-", markersize=2.5, label=label)
-        updates = np.arange(len(losses)) * _updates_per_epoch(label, VARIANTS["n"])
-        per_update.plot(np.maximum(updates, 1), losses, "o-", markersize=2.5, label=label)
+    styles = {"batch": "-", "SGD, decaying α": "--"}
+    for label, (losses, per_epoch_updates, rate) in curves.items():
+        epochs = np.arange(VARIANTS["epochs"] + 1)
+        style = styles.get(label, "-")
+        per_epoch.plot(epochs, losses[epochs * per_epoch_updates], "o" + style, markersize=2.5,
+                       label=f"{label}, {rate}")
+        per_update.plot(np.arange(1, len(losses) + 1), losses, style, linewidth=0.9, label=label)
     for ax in (per_epoch, per_update):
-        ax.axhline(NOISE_STD**2, color="0.5", linestyle=":", label="noise level (best possible)")
+        ax.axhline(NOISE_STD**2, color="0.5", linestyle=":", label=f"noise variance σ² = {NOISE_STD**2:g}")
         ax.set_yscale("log")
-        ax.set_ylabel("MSE on all the data")
-        ax.legend(fontsize=8)
+        ax.set_ylabel("MSE on all the data (log scale)")
+    per_epoch.legend(fontsize=7)
+    per_update.legend(fontsize=7, loc="upper right")
     per_epoch.set_xlabel("epoch (one pass over the data)")
-    per_epoch.set_title(f"Same α = {VARIANTS['learning_rate']:g}, per epoch")
+    per_epoch.set_title("Per epoch: each method at its own tuned α")
     per_update.set_xscale("log")
-    per_update.set_xlabel("parameter updates (log scale)")
-    per_update.set_title("The same runs, per update")
-    fig.suptitle(f"House prices (n = {VARIANTS['n']}): batch vs stochastic vs mini-batch")
+    per_update.set_xlabel("parameter updates (log scale; loss after every update)")
+    per_update.set_title("Per update: constant-α SGD keeps jittering; decaying α settles")
+    fig.suptitle(f"House prices (n = {VARIANTS['n']}, {VARIANTS['epochs']} epochs): batch vs mini-batch vs "
+                 "stochastic gradient descent")
     return fig
 
 

@@ -10,6 +10,13 @@ Schema (one file, `.grade/progress.sqlite3` in the workspace):
 - ``wrong_answers(exercise, function, count)`` — how many recorded runs gave a
   wrong symbolic answer for that function (its expected formula is shown from
   the fourth). Created on first use, so older databases gain it untouched.
+- ``quiz_review(key, title, topic, kind, box, misses, answered, last_seen, due)``
+  — one row per quiz item ever missed (added in a later version; created if
+  absent, so older databases keep working): a Leitner box. A miss puts the
+  item in box 0, due at once; each right answer in review moves it up one box
+  and schedules it REVIEW_INTERVALS_DAYS[box] days later; after the last box
+  it is mastered and no longer asked. `key` rebuilds the question
+  (`grader.quiz.regenerate`).
 
 Every write is a short transaction in WAL mode with a busy timeout, so two
 `grade` processes writing at once both succeed instead of failing "database is
@@ -28,8 +35,12 @@ import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+#: Days until the next review after a right answer in box 1, 2, 3; box 4 = mastered.
+REVIEW_INTERVALS_DAYS = (0, 1, 3, 7)
+MASTERED_BOX = len(REVIEW_INTERVALS_DAYS)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS attempts (
@@ -60,6 +71,17 @@ CREATE TABLE IF NOT EXISTS wrong_answers (
     function TEXT NOT NULL,
     count INTEGER NOT NULL,
     PRIMARY KEY (exercise, function)
+);
+CREATE TABLE IF NOT EXISTS quiz_review (
+    key TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    topic TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    box INTEGER NOT NULL,
+    misses INTEGER NOT NULL,
+    answered INTEGER NOT NULL,
+    last_seen TEXT NOT NULL,
+    due TEXT NOT NULL
 );
 """
 
@@ -93,6 +115,24 @@ def _corrupt(exc: sqlite3.DatabaseError) -> bool:
     """A file that is not a database, or a damaged one (not a lock or permission problem)."""
     text = str(exc).lower()
     return any(m in text for m in ("not a database", "malformed", "file is encrypted", "unsupported file format"))
+@dataclass(frozen=True)
+class ReviewItem:
+    """A quiz item missed at least once, and where it stands in the review schedule."""
+
+    key: str
+    title: str
+    topic: str
+    kind: str
+    box: int  # 0 = just missed … MASTERED_BOX = no longer asked
+    misses: int
+    answered: int
+    last_seen: str
+    due: str
+
+
+def _has_table(conn: sqlite3.Connection, table: str) -> bool:
+    row = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone()
+    return row is not None
 
 
 def _now() -> str:
@@ -321,6 +361,8 @@ class ProgressStore:
     def wrong_answer_counts(self, exercise: int) -> dict[str, int]:
         """Function name -> recorded runs with a wrong symbolic answer for it."""
         with self._connect(write=False) as conn:
+            if not _has_table(conn, "wrong_answers"):  # a database from before the table existed
+                return {}
             rows = conn.execute(
                 "SELECT function, count FROM wrong_answers WHERE exercise = ?", (exercise,)
             ).fetchall()
@@ -337,3 +379,45 @@ class ProgressStore:
                 " ON CONFLICT(exercise, function) DO UPDATE SET count = count + 1",
                 [(exercise, name) for name in names],
             )
+    def record_review(
+        self, *, key: str, title: str, topic: str, kind: str, correct: bool, now: datetime | None = None
+    ) -> None:
+        """Update an item's schedule after an answer: a miss resets it to box 0 (due now), a right
+        answer moves a known item up one box. Right answers to items never missed are not stored."""
+        moment = now or datetime.now(UTC)
+        stamp = moment.isoformat(timespec="seconds")
+        with self._connect(write=True) as conn:
+            row = conn.execute("SELECT box, misses, answered FROM quiz_review WHERE key = ?", (key,)).fetchone()
+            if row is None and correct:
+                return
+            box, misses, answered = row if row else (0, 0, 0)
+            if correct:
+                box = min(MASTERED_BOX, box + 1)
+            else:
+                box, misses = 0, misses + 1
+            days = REVIEW_INTERVALS_DAYS[min(box, MASTERED_BOX - 1)]
+            due = (moment + timedelta(days=days)).isoformat(timespec="seconds")
+            conn.execute(
+                "INSERT INTO quiz_review (key, title, topic, kind, box, misses, answered, last_seen, due)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET title = excluded.title,"
+                " box = excluded.box, misses = excluded.misses, answered = excluded.answered,"
+                " last_seen = excluded.last_seen, due = excluded.due",
+                (key, title, topic, kind, box, misses, answered + 1, stamp, due),
+            )
+
+    def review_items(self) -> list[ReviewItem]:
+        """Every item ever missed, mastered ones included, soonest due first."""
+        with self._connect(write=False) as conn:
+            if not _has_table(conn, "quiz_review"):  # a database from before the table existed
+                return []
+            rows = conn.execute(
+                "SELECT key, title, topic, kind, box, misses, answered, last_seen, due FROM quiz_review"
+                " ORDER BY due, box, misses DESC, key"
+            ).fetchall()
+        return [ReviewItem(*row) for row in rows]
+
+    def due_for_review(self, now: datetime | None = None) -> list[ReviewItem]:
+        """Items due by `now` and not mastered: the lowest box (most recently missed) first, then most misses."""
+        stamp = (now or datetime.now(UTC)).isoformat(timespec="seconds")
+        due = [item for item in self.review_items() if item.box < MASTERED_BOX and item.due <= stamp]
+        return sorted(due, key=lambda item: (item.box, -item.misses, item.due, item.key))

@@ -106,6 +106,43 @@ def mse(predictions: Any, targets: Any) -> float:
     return float(_references()["ex5"].mse(column, np.asarray(targets, dtype=float), np.ones(1), 0.0))
 
 
+def house_X(n: int, seed: int, standardize: bool) -> np.ndarray:
+    """The features of the course's house-price data (grader.datasets), raw or standardised."""
+    from grader.datasets import house_prices
+
+    return house_prices(n, seed, standardize=standardize)[0]
+
+
+def house_y(n: int, seed: int) -> np.ndarray:
+    """The prices of the course's house-price data (grader.datasets)."""
+    from grader.datasets import house_prices
+
+    return house_prices(n, seed)[1]
+
+
+def _tuned_rates() -> dict[str, float]:
+    """The learning rate each gradient-descent variant is drawn at in gd_variants.png."""
+    from grader.figures import tuned_rates
+
+    return tuned_rates()
+
+
+def _figure_setting(name: str) -> Any:
+    """A setting of grader/figures.py (an UPPER_CASE constant), as a caption quotes it."""
+    import grader.figures
+
+    if not name.isupper():
+        raise ValueError(f"not a figure setting: {name}")
+    return getattr(grader.figures, name)
+
+
+def mse_hessian_eigenvalues(X: Any) -> np.ndarray:
+    """Eigenvalues (ascending) of the Hessian (2/N)·AᵀA of the MSE of ŷ = X·w + b, A = [X 1]."""
+    X = np.asarray(X, dtype=float)
+    A = np.column_stack([X, np.ones(len(X))])
+    return np.linalg.eigvalsh(2.0 * A.T @ A / len(X))
+
+
 @cache
 def _references() -> dict[str, Any]:
     refs = {}
@@ -123,6 +160,8 @@ def namespace() -> dict[str, Any]:
         "norm": lambda v: float(np.linalg.norm(np.asarray(v, dtype=float))),
         "dot": lambda u, v: float(np.dot(np.asarray(u, dtype=float), np.asarray(v, dtype=float))),
         "f": f, "d": d, "mse": mse,
+        "house_X": house_X, "house_y": house_y, "tuned_rates": _tuned_rates,
+        "figure_setting": _figure_setting, "mse_hessian_eigenvalues": mse_hessian_eigenvalues,
     }
     names.update(_references())
     return names
@@ -135,7 +174,7 @@ def evaluate(expression: str) -> Any:
         if not isinstance(node, _ALLOWED_NODES):
             raise ValueError(f"{type(node).__name__} is not allowed in a check: {expression}")
         if isinstance(node, ast.Attribute) and not (
-            isinstance(node.value, ast.Name) and re.fullmatch(r"ex\d", node.value.id)
+            isinstance(node.value, ast.Name) and re.fullmatch(r"ex\d+", node.value.id)
             and not node.attr.startswith("_")
         ):
             raise ValueError(f"attributes only of ex1…ex5 in a check: {expression}")

@@ -92,16 +92,92 @@ def test_neuron_graph_values_are_the_lessons_numbers():
     assert values["dL_dw"] == pytest.approx(-8.0) and values["dL_dx"] == pytest.approx(-2.0)
 
 
-def test_variant_curves_behave_as_the_lessons_say():
+def test_each_variant_is_drawn_at_its_own_best_rate_from_the_grid():
+    from grader.datasets import house_prices
+
+    ex5 = figures.reference("exercise5")
+    n, seed, epochs = figures.VARIANTS["n"], figures.VARIANTS["seed"], figures.VARIANTS["epochs"]
+    X, y = house_prices(n, seed=seed)
+    w0 = np.zeros(X.shape[1])
+    rates = figures.tuned_rates()
+    sizes = {"batch": n, "mini-batch": figures.VARIANTS["batch_size"], "stochastic": 1}
+    for name, size in sizes.items():
+        # Independently of the figure's loop: the reference's own minibatch_gd over the whole grid.
+        with np.errstate(all="ignore"):
+            finals = {r: ex5.minibatch_gd(X, y, w0, 0.0, r, epochs, size, seed)[2][-1] for r in figures.RATE_GRID}
+        finite = {r: v for r, v in finals.items() if np.isfinite(v)}
+        assert rates[name] == min(finite, key=lambda r: (finite[r], r)), name
+    assert len(set(rates.values())) == 3  # one α would favour one method
+
+
+def test_per_update_curves_are_losses_after_every_update():
+    from grader.datasets import house_prices
+
+    ex5 = figures.reference("exercise5")
+    n, seed, epochs = figures.VARIANTS["n"], figures.VARIANTS["seed"], figures.VARIANTS["epochs"]
+    X, y = house_prices(n, seed=seed)
     curves = figures.variant_losses()
-    starts = {float(c[0]) for c in curves.values()}
-    assert len(starts) == 1  # one data set, one starting point
-    batch = curves["batch"]
-    assert np.all(np.diff(batch) < 0)  # full-batch GD with a small α: the loss falls every epoch
-    minibatch = next(c for label, c in curves.items() if label.startswith("mini-batch"))
-    sgd = next(c for label, c in curves.items() if label.startswith("stochastic"))
-    assert minibatch[-1] < batch[-1] and sgd[-1] < batch[-1]  # more updates per epoch
-    assert np.any(np.diff(sgd[5:]) > 0)  # SGD is noisy: its loss goes up now and then
+    rates = figures.tuned_rates()
+    for label, (losses, per_epoch, rate_text) in curves.items():
+        assert len(losses) == epochs * per_epoch + 1, label
+        if label.startswith("SGD, decaying"):
+            continue
+        size = -(-n // per_epoch)  # examples per update: n, B or 1
+        name = {n: "batch", 1: "stochastic"}.get(size, "mini-batch")
+        assert rate_text == f"α = {rates[name]:g}"
+        reference_epochs = ex5.minibatch_gd(X, y, np.zeros(3), 0.0, rates[name], epochs, size, seed)[2]
+        assert np.allclose(losses[:: per_epoch], reference_epochs), label  # epoch boundaries = the reference
+    batch = curves["batch"][0]
+    assert np.all(np.diff(batch) < 0)  # full-batch GD below 2/λ_max: the loss falls every update
+    constant, decaying = curves["SGD (B = 1)"][0], curves["SGD, decaying α"][0]
+    last_epoch = slice(-n, None)
+    assert np.std(decaying[last_epoch]) < np.std(constant[last_epoch]) / 3  # a decaying α settles
+    assert np.any(np.diff(constant[-n:]) > 0)  # constant-α SGD jitters up now and then
+
+
+def test_variant_figure_states_each_rate_in_its_legend():
+    fig = figures.gd_variants_figure()
+    legend = " ".join(t.get_text() for t in fig.axes[0].get_legend().get_texts())
+    for rate in figures.tuned_rates().values():
+        assert f"α = {rate:g}" in legend
+    assert "best possible" not in legend and "noise variance" in legend
+
+
+def _inside_figure(fig) -> list[str]:
+    """The titles of the axes whose drawn artists (tick labels, labels, title) stick out of the figure."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    box = fig.bbox
+    outside = []
+    for ax in fig.axes:
+        extent = ax.get_tightbbox(renderer)
+        if extent.x0 < box.x0 - 1 or extent.x1 > box.x1 + 1 or extent.y0 < box.y0 - 1 or extent.y1 > box.y1 + 1:
+            outside.append(ax.get_title() or repr(ax))
+    return outside
+
+
+def test_learning_rate_figure_has_a_loss_panel_and_the_zig_zag_and_is_not_clipped():
+    with figures._style():
+        fig = figures.learning_rates_figure()
+        assert _inside_figure(fig) == []
+    assert len(fig.axes) == 5
+    losses_panel = fig.axes[3]
+    assert losses_panel.get_yscale() == "log" and len(losses_panel.get_lines()) == len(figures.LEARNING_RATES)
+    path = figures.zigzag_path()
+    assert np.all(np.sign(path[1:, 1]) == -np.sign(path[:-1, 1]))  # y flips every step: the zig-zag
+    assert np.all(np.diff(path[:, 0]) < 0) and np.all(path[:, 0] > 0)  # x creeps towards 0 from one side
+    assert figures.ZIGZAG_RATE < 2 / (2 * figures.STRETCH)  # below the limit 2/λ_max: it converges
+
+
+def test_bowl_contours_are_labelled():
+    with figures._style():
+        fig = figures.bowl_figure()
+        assert _inside_figure(fig) == []
+    labels = [t.get_text() for t in fig.axes[1].texts]
+    assert sum(text.startswith("J = ") for text in labels) >= 3
 
 
 # -- the commands ---------------------------------------------------------------------------
