@@ -59,9 +59,20 @@ def _problems(expected: Any, got: Any, where: str, batch: int | None) -> list[st
     lines = [f"{name} is wrong: {mismatch.reason}", f"    expected: {describe(expected)}",
              f"    got:      {describe(got)}", *(f"    {d}" for d in mismatch.details)]
     hint = ratio_hint(expected, got, n=batch)
+    if hint is None and _only_single_precision(expected, got):
+        hint = ("Your values agree with the expected ones to about 7 significant digits only: float32 "
+                "arithmetic somewhere (np.float32)? Compute in float64.")
     if hint:
         lines.append(f"    {hint}")
     return ["\n".join(lines)]
+
+
+def _only_single_precision(expected: Any, got: Any) -> bool:
+    try:
+        e, g = np.asarray(expected, dtype=float), np.asarray(got, dtype=float)
+        return e.shape == g.shape and bool(np.allclose(g, e, rtol=1e-5, atol=1e-7))
+    except (TypeError, ValueError):
+        return False
 
 
 def strict(batch: int | None = None):
@@ -140,8 +151,11 @@ ACTIVATION_MUTANTS = [
 
 DERIVATIVE_MUTANTS = [
     Mutant("You applied the a-form of the derivative to z: σ′(z) = σ(z)·(1 − σ(z)) = a·(1 − a) with a = σ(z), "
-           "not z·(1 − z); tanh′(z) = 1 − tanh(z)², not 1 − z². Compute a = g(z) first.",
-           lambda Z, name: _a_form(Z, name) if name != "relu" else None),
+           "not z·(1 − z). Compute a = g(z) first.",
+           lambda Z, name: _a_form(Z, name) if name == "sigmoid" else None),
+    Mutant("You applied the a-form of the derivative to z: tanh′(z) = 1 − tanh(z)² = 1 − a² with a = tanh(z), "
+           "not 1 − z². Compute a = g(z) first.",
+           lambda Z, name: _a_form(Z, name) if name == "tanh" else None),
     Mutant("You applied the activation twice: g′(z) = a·(1 − a) (or 1 − a²) with a = g(z), "
            "not g′(g(z)).", lambda Z, name: _g_prime(_g(Z, name), name) if name != "relu" else None),
     Mutant("You returned the activation g(z) itself, not its derivative.", lambda Z, name: _g(Z, name)),
@@ -281,7 +295,8 @@ def _forward_mutants() -> list[Mutant]:
 def test_forward_worked_example(student, ref):
     """forward on the 2-2-2 network: Z₁ = (0.3775, 0.3925), ŷ ≈ (0.751365, 0.772928)."""
     params, X, _ = worked_example()
-    _check(student, ref.forward, "forward", [params, X, list(SIG_ACTS)], mutants=_forward_mutants())
+    _check(student, ref.forward, "forward", [params, X, list(SIG_ACTS)], mutants=_forward_mutants(),
+           shapes=_shapes(params, X))
 
 
 def test_forward_random(student, ref, rng):
@@ -350,7 +365,8 @@ def test_compute_loss_random(student, ref, rng):
 
 def _backward(params, cache, Y, acts, loss, *, transpose: bool = True, own_w: bool = False,
               gprime: str = "z", db: str = "sum", scale: str = "mean", dw: str = "delta@A.T",
-              factor: float = 2.0, bce_sigma: bool = False, output_gprime: bool = True):
+              factor: float = 2.0, bce_sigma: bool = False, output_gprime: bool = True,
+              hidden_gprime: bool = True, gfn=None):
     """The backward pass with one step optionally done wrong (the reference when all defaults)."""
     L = len(acts)
     Y = np.asarray(Y, dtype=float)
@@ -360,6 +376,9 @@ def _backward(params, cache, Y, acts, loss, *, transpose: bool = True, own_w: bo
 
     def derivative(layer: int) -> np.ndarray:
         Z, A, name = cache[f"Z{layer}"], cache[f"A{layer}"], acts[layer - 1]
+        if gfn is not None:
+            wrong = gfn(Z, name)
+            return _g_prime(Z, name) if wrong is None else np.asarray(wrong, dtype=float)
         return {"z": _g_prime(Z, name), "a": _g_prime(A, name), "a-form": _a_form(Z, name),
                 "none": np.ones_like(Z)}[gprime]
 
@@ -388,7 +407,8 @@ def _backward(params, cache, Y, acts, loss, *, transpose: bool = True, own_w: bo
         if layer > 1:
             W = np.asarray(params[f"W{layer - 1 if own_w else layer}"], dtype=float)
             delta = (W.T if transpose else W) @ delta
-            delta = delta * derivative(layer - 1)
+            if hidden_gprime:
+                delta = delta * derivative(layer - 1)
     return {k: grads[k] for layer in range(1, L + 1) for k in (f"W{layer}", f"b{layer}")}
 
 
@@ -404,6 +424,8 @@ BACKWARD_MISTAKES: list[tuple[str, dict[str, Any]]] = [
      "not Z·(1 − Z) or 1 − Z².", {"gprime": "a-form"}),
     ("The ⊙ g′(Zₗ) factor is missing: every layer multiplies the error signal by its activation's "
      "derivative, δₗ = (Wₗ₊₁ᵀ·δₗ₊₁) ⊙ g′ₗ(Zₗ) and δ_L = (2/m)(ŷ − y) ⊙ g′_L(Z_L).", {"gprime": "none"}),
+    ("The hidden layers' ⊙ g′ₗ(Zₗ) factor is missing: δₗ = (Wₗ₊₁ᵀ·δₗ₊₁) ⊙ g′ₗ(Zₗ), the error signal "
+     "passes back through each layer's activation.", {"hidden_gprime": False}),
     ("The output layer's ⊙ g′_L(Z_L) is missing: with the mse loss δ_L = (2/m)(ŷ − y) ⊙ g′_L(Z_L).",
      {"output_gprime": False}),
     ("∂L/∂bₗ must be summed over the batch: δₗ summed along axis 1, shape (nₗ, 1); you returned "
@@ -426,6 +448,13 @@ BACKWARD_MISTAKES: list[tuple[str, dict[str, Any]]] = [
     ("Every gradient has the wrong sign: ∂L/∂ŷ = 2(ŷ − y), not 2(y − ŷ).", {"factor": -2.0}),
     ("With a sigmoid output and the cross-entropy, δ_L = (1/m)(ŷ − y): σ′(Z_L) cancels and must not be "
      "multiplied in again.", {"bce_sigma": True}),
+]
+
+
+# A wrong activation_derivative shows up in the backward pass too: name it there.
+BACKWARD_MISTAKES += [
+    (f"activation_derivative is wrong, and backward uses it. {mutant.message}", {"gfn": mutant.fn})
+    for mutant in DERIVATIVE_MUTANTS
 ]
 
 
@@ -476,12 +505,12 @@ def test_backward_one_layer_and_batch_of_one(student, ref, rng):
 # -- train_step and train ---------------------------------------------------------------------------
 
 def _step(params, X, Y, acts, loss, lr, *, backward=_backward, sign: float = 1.0, loss_after: bool = False,
-          skip_bias: bool = False):
-    Yh, cache = _forward(params, X, acts)
+          skip_bias: bool = False, loss_fn=None, fwd=_forward):
+    Yh, cache = fwd(params, X, acts)
     grads = backward(params, cache, Y, acts, loss)
     new = {k: np.asarray(v, dtype=float) - (0.0 if skip_bias and k.startswith("b") else sign * lr * grads[k])
            for k, v in params.items()}
-    value = _loss(Yh, Y, loss)
+    value = (loss_fn or _loss)(Yh, Y, loss)
     if loss_after:
         value = _loss(_forward(new, X, acts)[0], Y, loss)
     return new, value
@@ -507,6 +536,14 @@ def _step_mutants() -> list[Mutant]:
         Mutant(f"The update uses a wrong gradient (see backward). {message}",
                lambda *a, v=variant: _step(*a, backward=lambda *b: _backward(*b, **v)))
         for message, variant in BACKWARD_MISTAKES
+    ] + [
+        Mutant(f"The loss you return is wrong (see compute_loss). {mutant.message}",
+               lambda *a, f=mutant.fn: _step(*a, loss_fn=f))
+        for mutant in LOSS_MUTANTS
+    ] + [
+        Mutant(f"The forward pass is wrong (see forward). {mutant.message}",
+               lambda *a, f=mutant.fn: _step(*a, fwd=f))
+        for mutant in _forward_mutants()
     ]
 
 
@@ -514,7 +551,7 @@ def test_train_step_worked_example(student, ref):
     """train_step on the 2-2-2 network with α = 0.25: W₂ → [[0.358916, 0.408666], [0.511301, 0.561370]]."""
     params, X, Y = worked_example()
     _check(student, ref.train_step, "train_step", [params, X, Y, list(SIG_ACTS), "mse", 0.25],
-           mutants=_step_mutants())
+           mutants=_step_mutants(), shapes=_shapes(params, X))
 
 
 def test_train_step_random(student, ref, rng):
@@ -530,7 +567,8 @@ def test_train_step_keeps_inputs(student, ref, rng):
     acts = ["tanh", "sigmoid"]
     params, X, Y = random_network(rng, acts, "mse")
     args = [params, X, Y, acts, "mse", 0.3]
-    _check(student, ref.train_step, "train_step", args, mutants=_step_mutants(), batch=Y.shape[1])
+    _check(student, ref.train_step, "train_step", args, mutants=_step_mutants(), batch=Y.shape[1],
+           shapes=_shapes(params, X))
     outcome = student.call("train_step", *args)
     after = outcome.args_after
     if outcome.error is None and after is not None:
@@ -544,19 +582,21 @@ def test_train_step_keeps_inputs(student, ref, rng):
 
 
 def _train(params, X, Y, acts, loss, lr, epochs, *, accumulate: bool = False, backward=_backward,
-           initial: bool = True, final: bool = True, short: bool = False):
+           initial: bool = True, final: bool = True, short: bool = False, loss_fn=None, fwd=_forward,
+           sign: float = 1.0):
+    loss_of = loss_fn or _loss
     current = {k: np.asarray(v, dtype=float) for k, v in params.items()}
     total = None
     losses = []
     for _ in range(max(epochs - 1, 0) if short else epochs):
-        Yh, cache = _forward(current, X, acts)
-        losses.append(_loss(Yh, Y, loss))
+        Yh, cache = fwd(current, X, acts)
+        losses.append(loss_of(Yh, Y, loss))
         grads = backward(current, cache, Y, acts, loss)
         if accumulate:
             total = grads if total is None else {k: total[k] + grads[k] for k in grads}
             grads = total
-        current = {k: current[k] - lr * grads[k] for k in current}
-    losses.append(_loss(_forward(current, X, acts)[0], Y, loss))
+        current = {k: current[k] - sign * lr * grads[k] for k in current}
+    losses.append(loss_of(fwd(current, X, acts)[0], Y, loss))
     if not initial:
         losses = losses[1:]
     if not final:
@@ -566,6 +606,8 @@ def _train(params, X, Y, acts, loss, lr, epochs, *, accumulate: bool = False, ba
 
 def _train_mutants() -> list[Mutant]:
     return [
+        Mutant("Your parameters move uphill: θ ← θ − α·∂L/∂θ (you added the step).",
+               lambda *a: _train(*a, sign=-1.0)),
         Mutant("The gradients of the previous steps are not reset: each step must use only the gradient of "
                "the current parameters, not the sum of all gradients so far.",
                lambda *a: _train(*a, accumulate=True)),
@@ -578,6 +620,14 @@ def _train_mutants() -> list[Mutant]:
         Mutant(f"The updates use a wrong gradient (see backward). {message}",
                lambda *a, v=variant: _train(*a, backward=lambda *b: _backward(*b, **v)))
         for message, variant in BACKWARD_MISTAKES
+    ] + [
+        Mutant(f"The losses are wrong (see compute_loss). {mutant.message}",
+               lambda *a, f=mutant.fn: _train(*a, loss_fn=f))
+        for mutant in LOSS_MUTANTS
+    ] + [
+        Mutant(f"The forward pass is wrong (see forward). {mutant.message}",
+               lambda *a, f=mutant.fn: _train(*a, fwd=f))
+        for mutant in _forward_mutants()
     ]
 
 
@@ -586,7 +636,8 @@ def test_train_random(student, ref, rng):
     acts = ["tanh", "relu", "sigmoid"]
     params, X, Y = random_network(rng, acts, "mse")
     args = [params, X, Y, acts, "mse", learning_rate(rng, 0.1, 0.5), int(rng.integers(3, 7))]
-    _check(student, ref.train, "train", args, mutants=_train_mutants(), batch=Y.shape[1])
+    _check(student, ref.train, "train", args, mutants=_train_mutants(), batch=Y.shape[1],
+           shapes=_shapes(params, X))
 
 
 def test_train_fits_xor(student, ref, rng):
@@ -601,7 +652,7 @@ def test_train_fits_xor(student, ref, rng):
         if losses[-1] < 0.05:  # an initialisation that the reference solves (most are)
             break
     got = _check(student, ref.train, "train", [params, X, Y, ["tanh", "sigmoid"], "bce", 1.0, 300],
-                 mutants=_train_mutants(), batch=4)
+                 mutants=_train_mutants(), batch=4, shapes=_shapes(params, X))
     predictions = ref.forward(got[0], X, ["tanh", "sigmoid"])[0] > 0.5
     if not np.array_equal(predictions, Y > 0.5):  # pragma: no cover - implied by the exact check
         fail(f"after training, the network classifies XOR as {predictions.astype(int)}, not {Y.astype(int)}")
