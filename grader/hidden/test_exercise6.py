@@ -17,70 +17,12 @@ from typing import Any
 import numpy as np
 
 from grader.checking import CheckFailed, Mutant, check_call, fail, format_call
-from grader.compare import compare, describe, ratio_hint
+from grader.compare import compare
 from grader.inputs import distinct_dims, learning_rate, nonzero
+from grader.strict import strict
 
 RTOL, ATOL = 1e-9, 1e-12
 SIG_ACTS = ("sigmoid", "sigmoid")
-
-
-# -- strict comparison: values, shapes, dtypes and types as the docstrings promise ------
-
-def _problems(expected: Any, got: Any, where: str, batch: int | None) -> list[str]:
-    if isinstance(expected, dict):
-        if not isinstance(got, dict):
-            return [f"{where or 'the result'} must be a dict with keys {sorted(expected)}; got {describe(got)}"]
-        if set(expected) != set(got):
-            return [f"{where or 'the dict'} must have exactly the keys {sorted(expected)}; yours has {sorted(got)}"]
-        out: list[str] = []
-        for key in expected:
-            out += _problems(expected[key], got[key], f"{where}[{key!r}]", batch)
-        return out
-    if isinstance(expected, tuple):
-        if not isinstance(got, tuple | list) or len(got) != len(expected):
-            return [f"return a tuple of {len(expected)} values; you returned {describe(got)}"]
-        out = []
-        for i, (e, g) in enumerate(zip(expected, got, strict=True)):
-            out += _problems(e, g, f"{where}[{i}]" if where else f"item {i}", batch)
-        return out
-    name = where or "the result"
-    if isinstance(expected, float):
-        if not isinstance(got, float):
-            return [f"{name} must be a Python float (e.g. float(...)); got {describe(got)}"]
-    elif isinstance(expected, np.ndarray):
-        if not isinstance(got, np.ndarray):
-            return [f"{name} must be a numpy array of shape {expected.shape}; got {describe(got)}"]
-        if got.shape == expected.shape and got.dtype != np.float64:
-            return [f"{name} has dtype {got.dtype}; compute in float64 (the default of np.array(..., dtype=float)): "
-                    "float32 keeps only about 7 digits, and the values must agree to 9."]
-    mismatch = compare(expected, got, rtol=RTOL, atol=ATOL)
-    if mismatch is None:
-        return []
-    lines = [f"{name} is wrong: {mismatch.reason}", f"    expected: {describe(expected)}",
-             f"    got:      {describe(got)}", *(f"    {d}" for d in mismatch.details)]
-    hint = ratio_hint(expected, got, n=batch)
-    if hint is None and _only_single_precision(expected, got):
-        hint = ("Your values agree with the expected ones to about 7 significant digits only: float32 "
-                "arithmetic somewhere (np.float32)? Compute in float64.")
-    if hint:
-        lines.append(f"    {hint}")
-    return ["\n".join(lines)]
-
-
-def _only_single_precision(expected: Any, got: Any) -> bool:
-    try:
-        e, g = np.asarray(expected, dtype=float), np.asarray(got, dtype=float)
-        return e.shape == g.shape and bool(np.allclose(g, e, rtol=1e-5, atol=1e-7))
-    except (TypeError, ValueError):
-        return False
-
-
-def strict(batch: int | None = None):
-    def equal(expected: Any, got: Any) -> str | None:
-        found = _problems(expected, got, "", batch)
-        return "\n".join(found) if found else None
-
-    return equal
 
 
 def _check(student, reference, func: str, args: Sequence[Any], *, mutants: Sequence[Mutant] = (),
@@ -88,7 +30,7 @@ def _check(student, reference, func: str, args: Sequence[Any], *, mutants: Seque
     """check_call with the strict comparison, plus a shape hint when a matrix product failed."""
     try:
         return check_call(student, reference, func, list(args), mutants=mutants, rtol=RTOL, atol=ATOL,
-                          equal=strict(batch), batch_size=batch, context=context)
+                          equal=strict(batch, rtol=RTOL, atol=ATOL), batch_size=batch, context=context)
     except CheckFailed as exc:
         text = str(exc)
         if shapes and "raised ValueError" in text and ("matmul" in text or "broadcast" in text
