@@ -32,7 +32,6 @@ exercise7` to see your error against h).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import numpy as np
 
