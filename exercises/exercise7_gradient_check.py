@@ -129,7 +129,8 @@ def find_bug(
 ) -> tuple[str, tuple[int, ...]] | None:
     """Locate the wrong part of a backward pass: which parameter, and which entry.
 
-    1. Compute errors = gradient_errors(f, grad_fn, params, h).
+    1. Compute the per-parameter errors of `gradient_errors(f, grad_fn, params, h)`
+       (computing the analytic and the numerical gradient once each).
     2. If every error is ≤ threshold, the backward pass passes: return None.
     3. Otherwise the culprit is the key with the LARGEST relative error (the
        first such key in params' order on a tie), and within it the entry

@@ -122,11 +122,12 @@ def check_call(
     outcome = _call_beside_reference(student, reference, func, args, kwargs)
     expected = outcome.expected
     outcome = outcome.student
-    call_text = format_call(func, reference, args, kwargs)
     header = f"{context}\n" if context else ""
+    # The call is rendered only for feedback: formatting big arrays costs more than most checks.
     if outcome.error is not None:
         raise CheckFailed(
-            header + f"call: {call_text}\n" + explain_error(func, outcome.error, student.exercise_name)
+            header + f"call: {format_call(func, reference, args, kwargs)}\n"
+            + explain_error(func, outcome.error, student.exercise_name)
         )
     got = outcome.value
     if equal is not None:
@@ -138,7 +139,7 @@ def check_call(
     if mismatch is None and not changed:
         return got
 
-    lines = [f"call:     {call_text}"]
+    lines = [f"call:     {format_call(func, reference, args, kwargs)}"]
     if mismatch is not None:
         lines += [f"expected: {describe(expected)}", f"got:      {describe(got)}", f"problem:  {mismatch.reason}"]
         lines += [f"          {d}" for d in mismatch.details]

@@ -26,13 +26,19 @@ SIG_ACTS = ("sigmoid", "sigmoid")
 
 
 def _check(student, reference, func: str, args: Sequence[Any], *, mutants: Sequence[Mutant] = (),
-           batch: int | None = None, context: str = "", shapes: str = "") -> Any:
-    """check_call with the strict comparison, plus a shape hint when a matrix product failed."""
+           batch: int | None = None, context: Any = "", shapes: str = "") -> Any:
+    """check_call with the strict comparison, plus a shape hint when a matrix product failed.
+
+    `context` may be a function: it is rendered only when the check fails (rendering is not free).
+    """
     try:
         return check_call(student, reference, func, list(args), mutants=mutants, rtol=RTOL, atol=ATOL,
-                          equal=strict(batch, rtol=RTOL, atol=ATOL), batch_size=batch, context=context)
+                          equal=strict(batch, rtol=RTOL, atol=ATOL), batch_size=batch,
+                          context="" if callable(context) else context)
     except CheckFailed as exc:
         text = str(exc)
+        if callable(context):
+            text = context() + "\n" + text
         if shapes and "raised ValueError" in text and ("matmul" in text or "broadcast" in text
                                                        or "aligned" in text):
             text += ("\nlikely mistake: a matrix product or ⊙ with mismatched shapes. In the column convention "
@@ -407,9 +413,13 @@ def _backward_mutants() -> list[Mutant]:
 
 def _check_backward(student, ref, params, X, Y, acts, loss, context: str = "") -> None:
     _, cache = ref.forward(params, X, acts)
-    where = "cache = the dict returned by " + format_call("forward", ref.forward, [params, X, acts], {})
+
+    def where() -> str:
+        return ((context + "\n") if context else "") + "cache = the dict returned by " + format_call(
+            "forward", ref.forward, [params, X, acts], {})
+
     _check(student, ref.backward, "backward", [params, cache, Y, acts, loss], mutants=_backward_mutants(),
-           batch=Y.shape[1], context=(context + "\n" if context else "") + where, shapes=_shapes(params, X))
+           batch=Y.shape[1], context=where, shapes=_shapes(params, X))
 
 
 def test_backward_worked_example(student, ref):
@@ -583,18 +593,22 @@ def test_train_random(student, ref, rng):
 
 
 def test_train_fits_xor(student, ref, rng):
-    """train fits XOR with a 2-4-1 tanh/sigmoid network and the cross-entropy (α = 1, 300 epochs)."""
+    """train fits XOR with a 2-4-1 tanh/sigmoid network and the cross-entropy (α = 2, 100 epochs)."""
     from grader.datasets import xor
 
     X, Y = xor()
-    for _ in range(50):
+    acts = ["tanh", "sigmoid"]
+    for _ in range(30):
         params = {"W1": rng.normal(size=(4, 2)), "b1": 0.1 * rng.normal(size=(4, 1)),
                   "W2": rng.normal(size=(1, 4)), "b2": np.zeros((1, 1))}
-        _, losses = ref.train(params, X, Y, ["tanh", "sigmoid"], "bce", 1.0, 300)
-        if losses[-1] < 0.05:  # an initialisation that the reference solves (most are)
+        fitted, losses = ref.train(params, X, Y, acts, "bce", 2.0, 100)
+        # an initialisation that the reference solves (about 9 in 10 are)
+        if losses[-1] < 0.1 and np.array_equal(ref.forward(fitted, X, acts)[0] > 0.5, Y > 0.5):
             break
-    got = _check(student, ref.train, "train", [params, X, Y, ["tanh", "sigmoid"], "bce", 1.0, 300],
+    else:  # pragma: no cover - guards the inputs, not the student
+        raise RuntimeError("internal: no XOR initialisation that the reference fits")
+    got = _check(student, ref.train, "train", [params, X, Y, acts, "bce", 2.0, 100],
                  mutants=_train_mutants(), batch=4, shapes=_shapes(params, X))
-    predictions = ref.forward(got[0], X, ["tanh", "sigmoid"])[0] > 0.5
+    predictions = ref.forward(got[0], X, acts)[0] > 0.5
     if not np.array_equal(predictions, Y > 0.5):  # pragma: no cover - implied by the exact check
         fail(f"after training, the network classifies XOR as {predictions.astype(int)}, not {Y.astype(int)}")
