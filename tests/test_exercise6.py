@@ -658,3 +658,46 @@ def test_training_fits_xor(ref):
     assert np.array_equal(ref.forward(final, X, ["tanh", "sigmoid"])[0] > 0.5, Y > 0.5)
     for key in params:
         np.testing.assert_array_equal(params[key], before[key])
+
+
+# -- the hints' code, run literally ----------------------------------------------------------------
+
+HINT_CODE = [
+    "delta = (2/m)*(A_L - Y)*g_prime_L",
+    "delta = (A_L - Y)/m",
+    "dW = delta @ A_prev.T",
+    "db = delta.sum(axis=1, keepdims=True)",
+    "delta = (W.T @ delta)*g_prime",
+]
+
+
+def test_every_hint_code_snippet_is_checked():
+    snippets = [s for hint in EXERCISE.hints for s in re.findall(r"`([^`]*=[^`]*)`", hint)]
+    assert sorted(snippets) == sorted(HINT_CODE)
+
+
+@pytest.mark.parametrize(("acts", "loss"), [(["tanh", "relu", "sigmoid"], "mse"), (["relu", "sigmoid"], "bce")])
+def test_hint_code_gives_the_central_difference_gradients(ref, acts, loss):
+    """The backward pass assembled from the hints' lines equals the central differences."""
+    params, X, Y = _case(acts, loss, 7)
+    _, cache = ref.forward(params, X, acts)
+    n_layers, m = len(acts), Y.shape[1]
+    ns: dict[str, Any] = {
+        "np": np,
+        "m": m,
+        "Y": Y,
+        "A_L": cache[f"A{n_layers}"],
+        "g_prime_L": ref.activation_derivative(cache[f"Z{n_layers}"], acts[-1]),
+    }
+    exec(HINT_CODE[0] if loss == "mse" else HINT_CODE[1], ns)
+    grads = {}
+    for layer in range(n_layers, 0, -1):
+        ns["A_prev"] = cache[f"A{layer - 1}"]
+        exec(HINT_CODE[2], ns)
+        exec(HINT_CODE[3], ns)
+        grads[f"W{layer}"], grads[f"b{layer}"] = ns["dW"], ns["db"]
+        if layer > 1:
+            ns["W"] = params[f"W{layer}"]
+            ns["g_prime"] = ref.activation_derivative(cache[f"Z{layer - 1}"], acts[layer - 2])
+            exec(HINT_CODE[4], ns)
+    assert _relative_error(grads, _central(ref, params, X, Y, acts, loss)) <= 1e-7

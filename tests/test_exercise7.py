@@ -321,3 +321,14 @@ def test_every_mutant_of_the_hidden_tests_is_wrong_somewhere(ref):
         wrong = mutant.fn(f, {k: v.copy() for k, v in params.items()}, 0.05)
         right = ref.numerical_gradient(f, params, 0.05)
         assert any(not np.allclose(wrong[k], right[k], rtol=1e-7, atol=1e-12) for k in right), mutant.message
+
+
+def test_hint_formula_is_the_reference(ref):
+    """The relative-error line of the hints, run literally, equals relative_error (and the worked number)."""
+    (snippet,) = [s for hint in EXERCISE.hints for s in re.findall(r"`([^`]*=[^`]*)`", hint)]
+    assert snippet == "rel = norm(g - g_hat) / max(norm(g) + norm(g_hat), 1e-8)"
+    for g, g_hat in ((np.array([6.0, 8.0]), np.array([6.0, 8.5])), (np.zeros(3), np.zeros(3))):
+        ns = {"norm": np.linalg.norm, "g": g, "g_hat": g_hat}
+        exec(snippet, ns)
+        assert ns["rel"] == pytest.approx(ref.relative_error({"w": g}, {"w": g_hat}), abs=1e-15)
+    assert "0.5/(10 + 10.404326) = 0.024505" in " ".join(EXERCISE.hints)
