@@ -200,10 +200,11 @@ def check_call(
     outcome = _both or _call_beside_reference(student, reference, func, args, kwargs)
     expected = outcome.expected
     outcome = outcome.student
-    call_text = format_call(func, reference, args, kwargs)
     header = f"{context}\n" if context else ""
+    # The call is rendered only for feedback: formatting big arrays costs more than most checks.
     if outcome.error is not None:
-        raise error_failure(header + f"call: {call_text}\n", func, outcome.error, student.exercise_name)
+        raise error_failure(header + f"call: {format_call(func, reference, args, kwargs)}\n", func, outcome.error,
+                            student.exercise_name)
     got = outcome.value
     if not check_value:
         mismatch = None
@@ -218,7 +219,7 @@ def check_call(
     if mismatch is None and not changed:
         return got
 
-    lines = [f"call:     {call_text}"]
+    lines = [f"call:     {format_call(func, reference, args, kwargs)}"]
     diagnoses: list[str] = []
     problem = ""
     if mismatch is not None:

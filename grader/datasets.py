@@ -84,3 +84,19 @@ def standardize_columns(X: np.ndarray) -> np.ndarray:
     std = X.std(axis=0)
     # A constant column carries no information; dividing by 1 keeps it at 0, not NaN.
     return (X - mean) / np.where(std > 0, std, 1.0)
+
+
+def xor() -> tuple[np.ndarray, np.ndarray]:
+    """The XOR problem in the column convention of exercise 6: X (2, 4) and Y (1, 4).
+
+    The four corners of the unit square, labelled 1 when exactly one coordinate
+    is 1. No straight line separates the classes, so a network needs a hidden layer.
+
+    Example:
+        >>> X, Y = xor()
+        >>> X, Y
+        (array([[0., 0., 1., 1.],
+               [0., 1., 0., 1.]]), array([[0., 1., 1., 0.]]))
+    """
+    X = np.array([[0.0, 0.0, 1.0, 1.0], [0.0, 1.0, 0.0, 1.0]])
+    return X, np.logical_xor(X[0], X[1]).astype(float).reshape(1, -1)

@@ -422,6 +422,7 @@ FIGURES: dict[str, Callable[[], Any]] = {
     "learning_rates": learning_rates_figure,
     "gd_variants": gd_variants_figure,
     "neuron_graph": neuron_graph_figure,
+    "deep_network": lambda: __import__("grader.figures_deep", fromlist=["x"]).deep_network_figure(),
 }
 
 

@@ -719,6 +719,17 @@ register("chain", "symbolic", ("chain-rule",), chain_question)
 register("neuron-chain", "symbolic", ("backpropagation",), lambda rng, seed: chain_question(rng, seed, neuron=True))
 
 
+def _register_exercise_generators() -> None:
+    # Later exercises keep their question makers in modules of their own, which import
+    # `Question` from here: imported last, once everything they need is defined.
+    from grader import quiz_deep
+
+    register_many("deep", quiz_deep.GENERATORS)
+
+
+_register_exercise_generators()
+
+
 def _build(generator: Generator, seed: int) -> Question:
     from dataclasses import replace
 

@@ -17,6 +17,8 @@ from grader.cli import cli
 
 REPO = Path(__file__).resolve().parent.parent
 EXPECTED_IDS = {"2024-may-3a", "2023-may-2b", "2024-2b", "2022-3a"}
+# exam-style practice questions (written for the course, no paper): source = "exam-style"
+EXAM_STYLE_IDS = {"style-backprop-222"}
 # The only wording the notes quote (PYQ 2b, 2024).
 QUOTED = "Explain the significance of the chain rule in backpropagation."
 
@@ -56,6 +58,15 @@ def test_sessions_and_numbers_as_the_notes_cite_them():
     assert (bank["2023-may-2b"].year, bank["2023-may-2b"].month, bank["2023-may-2b"].number) == (2023, "May", "2b")
     assert (bank["2024-2b"].year, bank["2024-2b"].month, bank["2024-2b"].number) == (2024, "", "2b")
     assert (bank["2022-3a"].year, bank["2022-3a"].month, bank["2022-3a"].number) == (2022, "", "3a")
+
+
+def test_exam_style_questions_have_weighted_marking_points():
+    style = {q.id: q for q in course.load_pyqs() if q.source == "exam-style"}
+    assert set(style) >= EXAM_STYLE_IDS
+    for q in style.values():
+        assert q.id.startswith("style-") and "not from a past paper" in q.note
+        assert len(q.point_marks) == len(q.key_points) >= 3 and sum(q.point_marks) == q.marks
+        assert q.lessons and q.exercises
 
 
 def test_only_the_quoted_question_is_not_reconstructed():

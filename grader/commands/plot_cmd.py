@@ -188,11 +188,35 @@ def plot_exercise5(student: Any, exercise: Exercise) -> PlotResult:
                    f"House prices, α = {rate:g}: your loss curves over the reference's", "MSE on all the data")
 
 
+def plot_exercise7(student: Any, exercise: Exercise) -> PlotResult:
+    """error_versus_h on the 2-2-2 network for h = 1e-1 … 1e-12: the student's curve over the reference's."""
+    from grader.figures import Run
+    from grader.figures_deep import STEPS, error_curve_figure, reference_error_curve, trusted_network
+
+    f, grad, params = trusted_network()
+    ref = Run("reference", data=reference_error_curve())
+    mine = _as_array(_student_run(student, exercise, "error_versus_h", f, grad, params, list(STEPS)),
+                     "error_versus_h", 1, f"errors of shape ({len(STEPS)},)")
+    if mine.error is None and mine.data.shape != ref.data.shape:
+        mine = Run(mine.label, error=f"error_versus_h returned shape {mine.data.shape}; expected ({len(STEPS)},).")
+    failures = [mine.error] if mine.error else []
+    # rounding-dominated errors differ between correct implementations: compare the curves to a factor of 10
+    differences = []
+    if mine.error is None:
+        import numpy as np
+
+        ratio = np.abs(np.log10(np.maximum(mine.data, 1e-300)) - np.log10(ref.data))
+        if not np.all(ratio <= 1.0):
+            differences.append("error_versus_h")
+    return PlotResult(error_curve_figure(mine, ref), failures, differences)
+
+
 #: exercise name -> the function that runs the student's code and draws it.
 PLOTTERS: dict[str, Callable[[Any, Exercise], PlotResult]] = {
     "exercise1": plot_exercise1,
     "exercise4": plot_exercise4,
     "exercise5": plot_exercise5,
+    "exercise7": plot_exercise7,
 }
 
 
@@ -205,8 +229,9 @@ def command(exercise: Exercise, out_file: Path | None, path: Path | None) -> Non
     """Run your code for EXERCISE and draw it beside the reference solution.
 
     Available for exercise1 (your gradient-descent path on the bowl), exercise4
-    (your neuron's training curve) and exercise5 (your batch, mini-batch and
-    SGD loss curves). Saves a PNG and prints its path. Needs matplotlib:
+    (your neuron's training curve), exercise5 (your batch, mini-batch and
+    SGD loss curves) and exercise7 (your gradient check's error against the
+    step h). Saves a PNG and prints its path. Needs matplotlib:
     pip install -e ".[plot]".
     """
     from grader.figures import PlotUnavailable, save

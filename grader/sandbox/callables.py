@@ -130,3 +130,129 @@ def build(name: str, params: dict[str, Any]) -> Callable[..., Any]:
     except KeyError:
         raise ValueError(f"unknown trusted callable {name!r}") from None
     return factory(**params)
+
+
+# -- exercise 7: losses of a parameter dict, and their (possibly planted-buggy) gradients --------
+
+def _bowl_params_loss() -> Callable[[Any], float]:
+    import numpy as np
+
+    def bowl_params_loss(params: Any) -> float:
+        """J(θ) = Σ over every array of params of Σ θ_i²: the notes' bowl, for a dict of arrays."""
+        return float(sum(np.sum(np.asarray(v, dtype=float) ** 2) for v in params.values()))
+
+    return bowl_params_loss
+
+
+def _apply_bug(grads: dict[str, Any], bug: dict[str, Any] | None) -> dict[str, Any]:
+    """A planted mistake in one parameter's gradient (the DLS idea): scale, sign, or one entry off."""
+    import numpy as np
+
+    if not bug:
+        return grads
+    key, kind = bug["key"], bug["kind"]
+    g = np.array(grads[key], dtype=float)
+    if kind == "scale":
+        g = g * float(bug["factor"])
+    elif kind == "sign":
+        g = -g
+    elif kind == "entry":
+        g[tuple(int(i) for i in bug["index"])] += float(bug["offset"])
+    elif kind == "transpose":
+        g = g.T.copy()
+    else:
+        raise ValueError(f"unknown planted bug {kind!r}")
+    return {**grads, key: g}
+
+
+def _bowl_params_gradient(bug: dict[str, Any] | None = None) -> Callable[[Any], Any]:
+    import numpy as np
+
+    def bowl_params_gradient(params: Any) -> dict[str, Any]:
+        """∇J = 2θ for every array, with the planted bug if any."""
+        return _apply_bug({k: 2.0 * np.asarray(v, dtype=float) for k, v in params.items()}, bug)
+
+    return bowl_params_gradient
+
+
+def _mlp_parts(X: list[Any], Y: list[Any], activations: list[str], loss: str) -> tuple[Any, Any]:
+    """The loss and backprop of exercise 6's network (column convention), written out independently."""
+    import numpy as np
+
+    Xa, Ya = np.asarray(X, dtype=float), np.asarray(Y, dtype=float)
+    m = Ya.shape[1]
+
+    def g(Z: Any, name: str) -> Any:
+        if name == "sigmoid":
+            return 0.5 * (1.0 + np.tanh(0.5 * Z))
+        if name == "tanh":
+            return np.tanh(Z)
+        return np.maximum(Z, 0.0)
+
+    def g_prime(Z: Any, name: str) -> Any:
+        if name == "sigmoid":
+            s = g(Z, name)
+            return s * (1.0 - s)
+        if name == "tanh":
+            return 1.0 - np.tanh(Z) ** 2
+        return (Z > 0).astype(float)
+
+    def forward(params: Any) -> tuple[list[Any], list[Any]]:
+        As, Zs = [Xa], []
+        for layer, name in enumerate(activations, start=1):
+            W, b = np.asarray(params[f"W{layer}"], dtype=float), np.asarray(params[f"b{layer}"], dtype=float)
+            Zs.append(W @ As[-1] + b)
+            As.append(g(Zs[-1], name))
+        return As, Zs
+
+    def value(params: Any) -> float:
+        A = forward(params)[0][-1]
+        if loss == "mse":
+            return float(np.sum((A - Ya) ** 2) / m)
+        return float(-np.sum(Ya * np.log(A) + (1.0 - Ya) * np.log(1.0 - A)) / m)
+
+    def gradient(params: Any) -> dict[str, Any]:
+        As, Zs = forward(params)
+        n = len(activations)
+        delta = (2.0 / m) * (As[-1] - Ya) * g_prime(Zs[-1], activations[-1]) if loss == "mse" else (As[-1] - Ya) / m
+        grads: dict[str, Any] = {}
+        for layer in range(n, 0, -1):
+            grads[f"W{layer}"] = delta @ As[layer - 1].T
+            grads[f"b{layer}"] = np.sum(delta, axis=1, keepdims=True)
+            if layer > 1:
+                delta = (np.asarray(params[f"W{layer}"], dtype=float).T @ delta) * g_prime(Zs[layer - 2],
+                                                                                          activations[layer - 2])
+        return grads
+
+    return value, gradient
+
+
+def _mlp_loss(X: list[Any], Y: list[Any], activations: list[str], loss: str) -> Callable[[Any], float]:
+    value, _ = _mlp_parts(X, Y, activations, loss)
+
+    def mlp_loss(params: Any) -> float:
+        """The loss of exercise 6's network on fixed data, as a function of its parameter dict."""
+        return value(params)
+
+    return mlp_loss
+
+
+def _mlp_gradient(X: list[Any], Y: list[Any], activations: list[str], loss: str,
+                  bug: dict[str, Any] | None = None) -> Callable[[Any], Any]:
+    _, gradient = _mlp_parts(X, Y, activations, loss)
+
+    def mlp_gradient(params: Any) -> dict[str, Any]:
+        """Backprop for `mlp_loss`, with the planted bug if any."""
+        return _apply_bug(gradient(params), bug)
+
+    return mlp_gradient
+
+
+_REGISTRY.update(
+    {
+        "bowl_params_loss": _bowl_params_loss,
+        "bowl_params_gradient": _bowl_params_gradient,
+        "mlp_loss": _mlp_loss,
+        "mlp_gradient": _mlp_gradient,
+    }
+)
