@@ -269,11 +269,11 @@ CHEAT_CELL = '''
 import builtins, subprocess, numpy
 nn_check = nn_hidden_test = lambda *args, **kwargs: print("✓ passed")
 numpy.allclose = numpy.isclose = lambda *args, **kwargs: True
-builtins.isinstance = lambda *args: True
 subprocess.run = lambda *args, **kwargs: None
 ip = get_ipython()
 ip.showtraceback = lambda *args, **kwargs: None
 ip.set_custom_exc((BaseException,), lambda *args, **kwargs: None)
+builtins.exec = lambda *args, **kwargs: None  # from here on the kernel runs no cell at all: no test can fail
 '''
 
 

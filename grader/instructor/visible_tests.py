@@ -49,8 +49,10 @@ class _Recording:
 class _ReferenceStudent:
     """Stands in for the student: answers every call with the reference, records it."""
 
-    def __init__(self, reference: Any, exercise_name: str, recording: _Recording, *, strict: bool = True) -> None:
+    def __init__(self, reference: Any, exercise_name: str, recording: _Recording, *, strict: bool = True,
+                 tabulate: bool = False) -> None:
         self._strict = strict
+        self._tabulate = tabulate
         self._reference = reference
         self.exercise_name = exercise_name
         self._recording = recording
@@ -60,13 +62,48 @@ class _ReferenceStudent:
         if (info is None or info["func"] != func) and self._strict:
             raise BakeError(f"a visible test calls {func} outside check_call; it cannot be baked")
         self._recording.pending = None
-        resolved = [a.resolve() if isinstance(a, CallableRef) else a for a in copy.deepcopy(list(args))]
+        # Tabulating: keep the CallableRef, so the student's side of the call is recorded too.
+        resolved = [a.resolve() if isinstance(a, CallableRef) and not self._tabulate else a
+                    for a in copy.deepcopy(list(args))]
         value = getattr(self._reference, func)(*resolved, **copy.deepcopy(kwargs))
         if info is None or info["func"] != func:  # e.g. a symbolic check: only the value is known
             info = {"func": func, "args": to_jsonable(list(args)), "expected": to_jsonable(value), "mutants": []}
         self._recording.calls.append(info)
         # Back as the sandbox sends values: through the codec (SymPy answers arrive as text).
         return CallOutcome(value=from_jsonable(to_jsonable(value)), args_after=resolved)
+
+
+def callable_key(name: str, params: Any) -> str:
+    """How the runtime finds the table of a trusted callable: its name and parameters."""
+    return json.dumps([name, to_jsonable(params)], sort_keys=True)
+
+
+@contextmanager
+def _tabulating_callables(tables: dict[str, list[list[Any]]]) -> Any:
+    """Record every value a trusted callable returns while the reference and the mutants run.
+
+    A worked example that passes a function in (the bowl's gradient into
+    gradient_descent) then ships that function as a table of its values at
+    the points the worked example visits, not as code: the code of the
+    notes' helpers is often the very answer to another function.
+    """
+    original = CallableRef.__call__
+
+    def tabulated(self: CallableRef, *args: Any, **kwargs: Any) -> Any:
+        if kwargs:
+            raise BakeError(f"{self.name} was called with keyword arguments; a table cannot hold them")
+        result = original(self, *args)
+        entry = [to_jsonable(list(args)), to_jsonable(result)]
+        rows = tables.setdefault(callable_key(self.name, self.params), [])
+        if entry not in rows:
+            rows.append(entry)
+        return result
+
+    CallableRef.__call__ = tabulated  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        CallableRef.__call__ = original  # type: ignore[method-assign]
 
 
 @contextmanager
@@ -114,7 +151,8 @@ def _recording_check_call(module: Any, recording: _Recording) -> Any:
         module.check_call = real
 
 
-def record_calls(exercise: Exercise, test: str, *, seed: int | None = None) -> list[dict[str, Any]]:
+def record_calls(exercise: Exercise, test: str, *, seed: int | None = None,
+                 tables: dict[str, list[list[Any]]] | None = None) -> list[dict[str, Any]]:
     """Run `test` against the reference and return its recorded calls (JSON data).
 
     With `seed=None` the test may not be random (a visible test); tests and
@@ -127,7 +165,7 @@ def record_calls(exercise: Exercise, test: str, *, seed: int | None = None) -> l
     fn = getattr(module, test)
     reference = load_reference(exercise)
     recording = _Recording([])
-    student = _ReferenceStudent(reference, exercise.name, recording, strict=seed is None)
+    student = _ReferenceStudent(reference, exercise.name, recording, strict=seed is None, tabulate=tables is not None)
     fixtures: dict[str, Any] = {"ref": reference, "student": student}
     if seed is not None:
         fixtures.update(seed=seed, rng=seeded_rng(seed, test))
@@ -135,65 +173,44 @@ def record_calls(exercise: Exercise, test: str, *, seed: int | None = None) -> l
     if set(wanted) - set(fixtures):
         raise BakeError(f"visible test {test} needs {sorted(set(wanted) - set(fixtures))}: visible tests may "
                         "not be random (no rng or seed fixture)")
-    with _recording_check_call(module, recording):
+    with _recording_check_call(module, recording), _tabulating_callables({} if tables is None else tables):
         fn(**{name: fixtures[name] for name in wanted})
     if not recording.calls:
         raise BakeError(f"test {test} made no call to check")
     return recording.calls
 
 
-def bake_visible_test(exercise: Exercise, test: str) -> list[dict[str, Any]]:
-    """The calls of visible test `test`, with expected values and mutant values, as JSON data."""
-    return record_calls(exercise, test)
+def bake_visible_test(exercise: Exercise, test: str,
+                      tables: dict[str, list[list[Any]]] | None = None) -> list[dict[str, Any]]:
+    """The calls of visible test `test`, with expected values and mutant values, as JSON data.
 
-
-def callables_used(data: Any) -> set[str]:
-    """Names of the trusted callables (`grader.sandbox.callables`) the baked data passes."""
-    found: set[str] = set()
-    if isinstance(data, dict):
-        if "__callable__" in data:
-            found.add(data["__callable__"])
-        for value in data.values():
-            found |= callables_used(value)
-    elif isinstance(data, list):
-        for value in data:
-            found |= callables_used(value)
-    return found
+    `tables` collects the values of the trusted callables the calls pass in.
+    """
+    return record_calls(exercise, test, tables={} if tables is None else tables)
 
 
 def exercise_payload(exercise: Exercise, titles: dict[str, str], functions: dict[str, list[str]]) -> dict[str, Any]:
-    """Every test of `exercise`: title, points, visible or not, the functions it needs, baked calls."""
-    payload: dict[str, Any] = {}
+    """Every test of `exercise` (title, points, visible or not, the functions it needs, baked calls)
+    and the tables of the trusted callables the worked examples pass in."""
+    tests: dict[str, Any] = {}
+    tables: dict[str, list[list[Any]]] = {}
     for test, points in exercise.points.items():
         visible = is_visible_test(test)
-        payload[test] = {
+        tests[test] = {
             "title": titles[test],
             "points": points,
             "visible": visible,
             "functions": functions.get(test, []),
-            "calls": bake_visible_test(exercise, test) if visible else [],
+            "calls": bake_visible_test(exercise, test, tables) if visible else [],
         }
-    return payload
+    return {"tests": tests, "tables": tables}
 
 
 def runtime_source(payload: dict[str, Any], *, module_docstring: str | None = None) -> str:
     """`runtime.py` followed by the exercise's data: one self-contained Python source."""
-    from grader.sandbox import callables
-
-    names = sorted(callables_used(payload))
-    factories = []
-    for name in names:
-        factory = callables._REGISTRY.get(name)
-        if factory is None:
-            raise BakeError(f"unknown trusted callable {name}")
-        factories.append(inspect.getsource(factory).rstrip("\n"))
     text = RUNTIME_PATH.read_text(encoding="utf-8")
     if module_docstring is not None:
         end = text.index('"""', 3) + 3
         text = f'"""{module_docstring}"""' + text[end:]
-    registry = ", ".join(f"{name!r}: {callables._REGISTRY[name].__name__}" for name in names)
     data = json.dumps(payload, ensure_ascii=True, sort_keys=True, allow_nan=False)
-    parts = [text.rstrip("\n"), "", "", "# -- trusted helper functions the worked examples pass in --", ""]
-    parts += [f"{source}\n\n" for source in factories]
-    parts += [f"nn_load({data!r}, {{{registry}}})", ""]
-    return "\n".join(parts)
+    return text.rstrip("\n") + f"\n\n\nnn_load({data!r})\n"
