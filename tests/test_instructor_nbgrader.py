@@ -118,7 +118,8 @@ def test_markdown_is_latex_and_speaks_of_the_notebook(exercise):
 
 
 def test_latex_conversion():
-    assert to_latex("θ_new = θ_old − α · ∇J(θ_old)") == r"\theta _{new} = \theta _{old} - \alpha \cdot \nabla J(\theta _{old})"
+    expected = r"\theta _{new} = \theta _{old} - \alpha \cdot \nabla J(\theta _{old})"
+    assert to_latex("θ_new = θ_old − α · ∇J(θ_old)") == expected
     assert to_latex("√(6² + 8²)") == r"\sqrt{6^2 + 8^2}"
     assert to_latex("e^(−z)") == "e^{-z}"
     assert inline_math("the bowl J(x, y) = x² + y². From (3, 4)") == "the bowl $J(x, y) = x^2 + y^2$. From (3, 4)"
@@ -264,6 +265,8 @@ def _nbgrader(course: Path, *args: str, ok: bool = True) -> subprocess.Completed
     return proc
 
 
+# The course fixture runs nbgrader for real (several kernels and grading processes): minutes on a busy machine.
+E2E = pytest.mark.timeout(1800)
 CHEAT_CELL = '''
 # Everything a kernel-side cheat could try: the checks, numpy, builtins, subprocess, the traceback display.
 import builtins, subprocess, numpy
@@ -273,6 +276,7 @@ subprocess.run = lambda *args, **kwargs: None
 ip = get_ipython()
 ip.showtraceback = lambda *args, **kwargs: None
 ip.set_custom_exc((BaseException,), lambda *args, **kwargs: None)
+open("cheat-ran-in-kernel", "w").close()
 builtins.exec = lambda *args, **kwargs: None  # from here on the kernel runs no cell at all: no test can fail
 '''
 
@@ -301,7 +305,11 @@ def graded_course(tmp_path_factory):
         folder = course / "submitted" / student / EX.name
         folder.mkdir(parents=True)
         (folder / f"{EX.name}.ipynb").write_text(json.dumps(nb))
-    autograded = _nbgrader(course, "autograde", EX.name)
+    autograded = _nbgrader(course, "autograde", EX.name)  # the default: no kernel at all
+    marker = course / "autograded" / "mallory" / EX.name / "cheat-ran-in-kernel"
+    ran_by_default = marker.exists()
+    # The cheat again, with the notebook run in a kernel first: the patches run, and still earn nothing.
+    in_kernel = _nbgrader(course, "autograde", EX.name, "--student", "mallory", "--force", "--Execute.enabled=True")
     _nbgrader(course, "generate_feedback", EX.name)
     from nbgrader.api import Gradebook
 
@@ -310,14 +318,17 @@ def graded_course(tmp_path_factory):
                  for s in submissions}
         totals = {s: gb.find_submission(EX.name, s).score for s in submissions}
     return {"course": course, "release": release_path, "validated": validated, "inverted": inverted,
-            "autograded": autograded, "cells": cells, "totals": totals, "wrong": wrong}
+            "autograded": autograded, "in_kernel": in_kernel, "ran_by_default": ran_by_default,
+            "ran_in_kernel": marker.exists(), "cells": cells, "totals": totals, "wrong": wrong}
 
 
+@E2E
 def test_validate_passes_on_source_and_invert_passes_on_release(graded_course):
     assert "Success! Your notebook passes all the tests." in graded_course["validated"].stdout
     assert "Success! The notebook does not pass any tests." in graded_course["inverted"].stdout
 
 
+@E2E
 def test_release_holds_no_reference_code_and_generate_assignment_changes_no_test_cell(graded_course):
     text = graded_course["release"].read_text()
     assert "BEGIN SOLUTION" not in text
@@ -330,11 +341,14 @@ def test_release_holds_no_reference_code_and_generate_assignment_changes_no_test
     assert "checksum" not in log.lower() and "has changed" not in log, log[-3000:]
 
 
+@E2E
 def test_kernel_patching_cheat_scores_zero(graded_course):
+    assert not graded_course["ran_by_default"] and graded_course["ran_in_kernel"]  # no kernel, then a kernel
     assert graded_course["totals"]["mallory"] == 0
     assert set(graded_course["cells"]["mallory"].values()) == {0.0}
 
 
+@E2E
 def test_grades_equal_grade_file_with_each_students_seed(graded_course, tmp_path):
     # At merge: also compare with `grade batch` run with the same course secret (it lives on another branch).
     course = graded_course["course"]
@@ -353,6 +367,7 @@ def test_grades_equal_grade_file_with_each_students_seed(graded_course, tmp_path
     graded_course["outputs"] = outputs
 
 
+@E2E
 def test_feedback_names_each_test_and_leaks_no_hidden_value(graded_course):
     course = graded_course["course"]
     secret = load_secret(course / SECRET_FILE)

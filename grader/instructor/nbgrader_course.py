@@ -73,11 +73,15 @@ c.ExecutePreprocessor.kernel_name = "python3"
 # What generate_assignment puts in place of a solution (the same stub as `grade`).
 c.ClearSolutions.code_stub = {{"python": "# YOUR CODE HERE\\nraise NotImplementedError()"}}
 
-# Grading never trusts the student's kernel: right after nbgrader has run the
-# notebook, OutOfKernelGrading grades the code of its cells with `grade`'s
-# hidden tests in a separate sandboxed process and replaces every test cell's
-# output with that verdict. Each student's hidden inputs come from the course
-# secret and the student id (never released; keep it out of release/).
+# Grading never trusts the student's kernel: OutOfKernelGrading (where nbgrader
+# would run the notebook) grades the code of its cells with `grade`'s hidden
+# tests in a separate sandboxed process and writes every test cell's output
+# from that verdict. Each student's hidden inputs come from the course secret
+# and the student id (never released; keep it out of release/).
+# The notebook is not run in a Jupyter kernel at all: student code would run
+# there unconfined, as you. (`nbgrader autograde --Execute.enabled=True` runs
+# it anyway; the verdicts are the same, and what it prints is dropped.)
+c.Execute.enabled = False
 _steps = list(Autograde.class_traits()["autograde_preprocessors"].default())
 c.Autograde.autograde_preprocessors = _steps[: _steps.index(Execute) + 1] + [OutOfKernelGrading] + _steps[
     _steps.index(Execute) + 1:]

@@ -15,7 +15,14 @@ nbgrader's own process:
    grader.instructor.nbgrader_grading` process, through `grader.runner.grade_file`
    (the same sandbox as `grade`), with the student's seed;
 3. replaces the outputs of every test cell with that verdict: "✓ … passed", or
-   an error output with the feedback (nbgrader scores a cell with an error 0).
+   an error output with the feedback (nbgrader scores a cell with an error 0),
+   and drops what the kernel printed elsewhere (it could quote any file the
+   kernel can read, e.g. the installed reference solutions, into the feedback).
+
+The generated config goes further and does not start the kernel at all
+(`c.Execute.enabled = False`): no student code runs outside the sandbox. With
+`--Execute.enabled=True` the notebook runs in a kernel as before and the
+verdicts are still the ones computed here.
 
 The seed: nbgrader gives the kernel no student id (only NBGRADER_EXECUTION=
 autograde), but gives it to preprocessors as resources["nbgrader"]["student"].
@@ -108,7 +115,7 @@ def cell_outputs(test: dict[str, Any], *, visible: bool, hidden_feedback: str = 
 
 def _preprocessor_class() -> Any:
     from nbgrader.preprocessors import NbGraderPreprocessor  # enabled by default, unlike nbconvert's base
-    from traitlets import Enum, Float, Integer, Unicode
+    from traitlets import Bool, Enum, Float, Integer, Unicode
 
     class OutOfKernelGrading(NbGraderPreprocessor):
         """Replace every test cell's outputs with `grade`'s verdict, computed outside the kernel."""
@@ -121,6 +128,8 @@ def _preprocessor_class() -> Any:
             config=True)
         call_timeout = Float(DEFAULT_CALL_TIMEOUT, help="Seconds each call into student code may take.").tag(
             config=True)
+        clear_other_outputs = Bool(True, help="Drop what the student's kernel printed in the other cells: "
+                                              "it could quote files the kernel can read.").tag(config=True)
 
         def preprocess(self, nb: Any, resources: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
             from nbformat import from_dict
@@ -150,6 +159,11 @@ def _preprocessor_class() -> Any:
                 seed = student_seed(load_secret(Path(self.secret_file)), str(info["student"]), exercise.name)
             result = grade_source(exercise.name, notebook_module_source(nb), seed, call_timeout=self.call_timeout)
             by_id = {t["test_id"]: t for t in result["tests"]}
+            if self.clear_other_outputs:
+                for cell in nb.cells:
+                    if cell.cell_type == "code" and cell not in cells:
+                        cell.outputs = []
+                        cell.execution_count = None
             for cell in cells:
                 test_id = nbgrader_meta(cell)["grade_id"]
                 outputs = cell_outputs(by_id[test_id], visible=is_visible_test(test_id),

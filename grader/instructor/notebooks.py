@@ -135,8 +135,13 @@ def check_call_source(exercise: Exercise, test: str, title: str, points: int) ->
     )
 
 
-def build_notebook(exercise: Exercise) -> Any:
-    """The nbgrader source notebook (an nbformat NotebookNode) of `exercise`."""
+def build_notebook(exercise: Exercise, *, seed: int | None = None) -> Any:
+    """The nbgrader source notebook (an nbformat NotebookNode) of `exercise`.
+
+    `seed` is accepted for older callers and has no effect: no seed is written into a
+    notebook any more (autograde derives each student's seed from the course secret).
+    """
+    del seed
     import nbformat
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
