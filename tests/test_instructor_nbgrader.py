@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import mutate, reference_source, submission, submission_edits
+from helpers import SUBMISSIONS, mutate, reference_source, submission, submission_edits
 
 from grader.catalog import load_catalog, resolve
 from grader.instructor.course_secret import SECRET_FILE, load_secret, student_seed
@@ -267,18 +267,7 @@ def _nbgrader(course: Path, *args: str, ok: bool = True) -> subprocess.Completed
 
 # The course fixture runs nbgrader for real (several kernels and grading processes): minutes on a busy machine.
 E2E = pytest.mark.timeout(1800)
-CHEAT_CELL = '''
-# Everything a kernel-side cheat could try: the checks, numpy, builtins, subprocess, the traceback display.
-import builtins, subprocess, numpy
-nn_check = nn_hidden_test = lambda *args, **kwargs: print("✓ passed")
-numpy.allclose = numpy.isclose = lambda *args, **kwargs: True
-subprocess.run = lambda *args, **kwargs: None
-ip = get_ipython()
-ip.showtraceback = lambda *args, **kwargs: None
-ip.set_custom_exc((BaseException,), lambda *args, **kwargs: None)
-open("cheat-ran-in-kernel", "w").close()
-builtins.exec = lambda *args, **kwargs: None  # from here on the kernel runs no cell at all: no test can fail
-'''
+CHEAT_CELL = (SUBMISSIONS / "instructor" / "nbgrader_kernel_patch.ipy").read_text()
 
 
 @pytest.fixture(scope="module")

@@ -15,13 +15,13 @@ VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 
 @click.group("instructor")
 def command() -> None:
-    """Instructor tools: an nbgrader course or a Gradescope autograder, from the same source.
+    """Instructor tools: nbgrader course, student kit, Gradescope autograder.
 
     \b
-      grade instructor nbgrader course/     nbgrader course directory (one assignment per exercise)
-      grade instructor student-kit kit/     stubs + worked-example checks for a graded .py class
-      grade instructor gradescope ag.zip    Gradescope autograder zip
-      grade batch SUBMISSIONS --out DIR     grade a whole class (see `grade batch --help`)
+      grade instructor nbgrader DIR      nbgrader course, one assignment each
+      grade instructor student-kit DIR   stubs + worked-example checks only
+      grade instructor gradescope A.zip  Gradescope autograder zip
+      grade batch SUBMISSIONS --out DIR  grade a whole class
     """
 
 
