@@ -15,12 +15,13 @@ VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 
 @click.group("instructor")
 def command() -> None:
-    """Instructor tools: an nbgrader course or a Gradescope autograder, from the same source.
+    """Instructor tools: nbgrader course, student kit, Gradescope autograder.
 
     \b
-      grade instructor nbgrader course/     nbgrader course directory (one assignment per exercise)
-      grade instructor gradescope ag.zip    Gradescope autograder zip
-      grade batch SUBMISSIONS --out DIR     grade a whole class (see `grade batch --help`)
+      grade instructor nbgrader DIR      nbgrader course, one assignment each
+      grade instructor student-kit DIR   stubs + worked-example checks only
+      grade instructor gradescope A.zip  Gradescope autograder zip
+      grade batch SUBMISSIONS --out DIR  grade a whole class
     """
 
 
@@ -37,25 +38,31 @@ def _seed_option(what: str) -> Any:
 @command.command("nbgrader")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--force", is_flag=True,
-              help="Write into an existing DIRECTORY, replacing nbgrader_config.py, README.md and source/ "
-                   "(the gradebook and submissions are kept).")
+              help="Write into an existing DIRECTORY, replacing nbgrader_config.py, README.md, templates/ and "
+                   "source/ (the gradebook, submissions and course secret are kept).")
 @click.option("--course-id", default="nn-learn", show_default=True, help="nbgrader's CourseDirectory.course_id.")
-@_seed_option("in every test cell")
+@click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=None,
+              help="Debugging: grade every student with this one seed instead of the per-student seeds "
+                   "derived from the course secret.")
 @_exercise_option
-def nbgrader_command(directory: Path, force: bool, course_id: str, seed: int, exercises: tuple) -> None:
+def nbgrader_command(directory: Path, force: bool, course_id: str, seed: int | None, exercises: tuple) -> None:
     """Write an nbgrader course directory to DIRECTORY.
 
     One assignment per exercise, source/exerciseN/exerciseN.ipynb, generated from
-    the reference solutions: the docstrings as Markdown, one solution cell per
-    function, and one graded test cell per hidden test (worth the catalog's points)
-    that runs the same checks as `grade`. Then, from DIRECTORY:
-    `nbgrader generate_assignment exercise1`, `nbgrader autograde exercise1`.
+    the reference solutions: the docstrings as Markdown with LaTeX math, one
+    solution cell per function, and one graded test cell per hidden test of
+    `grade` (worth the catalog's points). Worked examples run in the student's
+    notebook from baked values; `nbgrader autograde` grades every test outside
+    the student's kernel, with per-student inputs seeded from the course secret
+    (DIRECTORY/.grade-course-secret, created once, never released). Then, from
+    DIRECTORY: `nbgrader generate_assignment exercise1`, `nbgrader autograde exercise1`.
     """
     try:
         import nbformat  # noqa: F401 -- only to fail early with an install hint
+        import nbgrader  # noqa: F401
     except ImportError:
         raise click.ClickException(
-            "nbformat is not installed: pip install 'nn-learn-grader[instructor]'"
+            "nbgrader is not installed: pip install 'nn-learn-grader[instructor]'"
         ) from None
     from grader.instructor.nbgrader_course import CourseExists, write_course
 
@@ -67,6 +74,30 @@ def nbgrader_command(directory: Path, force: bool, course_id: str, seed: int, ex
     for path in written:
         click.echo(f"wrote {path}")
     click.echo(f"\nNext: cd {directory} && nbgrader generate_assignment exercise1   (see {directory}/README.md)")
+    click.echo("Keep .grade-course-secret private: it seeds every student's hidden inputs.")
+
+
+@command.command("student-kit")
+@click.argument("out", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Write into an existing OUT, overwriting the kit's files.")
+@_exercise_option
+def student_kit_command(out: Path, force: bool, exercises: tuple) -> None:
+    """Write the student kit for the .py route to OUT: stubs and worked-example checks, no answers.
+
+    OUT holds exercises/exerciseN_*.py (the stubs), check_exerciseN.py (the
+    worked examples with their values baked in; numpy only) and a README. It
+    contains no reference solution, no hidden test and no hidden expected value:
+    hand it to a graded class, then grade their files with `grade batch` or
+    Gradescope. (The self-study package keeps its solutions; do not give a
+    graded class `pip install nn-learn-grader`.)
+    """
+    from grader.instructor.student_kit import KitExists, write_kit
+
+    try:
+        written = write_kit(out, exercises=list(exercises) or None, force=force)
+    except KitExists as exc:
+        raise click.UsageError(str(exc)) from None
+    click.echo(f"wrote {len(written)} files to {out} (try: cd {out} && python check_exercise1.py)")
 
 
 @command.command("gradescope")

@@ -2,8 +2,8 @@
 
 `notebook_module_source` turns a submitted notebook into the `exerciseN_*.py`
 module `grade` expects: the read-only code cells (imports, given helpers) and
-the solution cells, in notebook order, by nbgrader metadata. Test cells are
-left out (they would run the checks at import), and so are cells without
+the solution cells, in notebook order, by nbgrader metadata. Test cells and
+the visible-check runtime cell are left out, and so are cells without
 nbgrader metadata (a student's scratch work), which are not part of the answer.
 
 `fill_solutions` does the reverse for tests and benchmarks: it puts given code
@@ -23,6 +23,8 @@ from grader.instructor.solution_blocks import split_solution
 # IPython-only lines (`%timeit f(x)`, `!pip install …`) are not Python.
 _MAGIC = re.compile(r"^(\s*)([%!].*)$")
 _MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
+# The read-only cell that holds the visible-check runtime (notebooks.py): not part of the answer.
+RUNTIME_GRADE_ID = "nn-checks"
 
 
 def read_notebook(path: Path) -> dict[str, Any]:
@@ -52,9 +54,10 @@ def is_test_cell(cell: dict[str, Any]) -> bool:
 
 
 def is_given_cell(cell: dict[str, Any]) -> bool:
-    """A read-only code cell of the assignment: imports, constants, helpers."""
+    """A read-only code cell of the assignment: imports, constants, helpers (not the check runtime)."""
     meta = nbgrader_meta(cell)
-    return cell.get("cell_type") == "code" and bool(meta.get("locked")) and not meta.get("grade")
+    return (cell.get("cell_type") == "code" and bool(meta.get("locked")) and not meta.get("grade")
+            and meta.get("grade_id") != RUNTIME_GRADE_ID)
 
 
 def notebook_module_source(notebook: dict[str, Any]) -> str:

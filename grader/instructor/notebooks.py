@@ -2,20 +2,26 @@
 
 One notebook per exercise, built from the same single source as the stubs:
 
-    intro (Markdown, read-only)      catalog title + the module docstring + how to work
+    intro (Markdown, read-only)      title + the module docstring (math as LaTeX) + how to work
+    nn-checks (code, read-only)      the visible-check runtime (grader/visible/runtime.py) and the
+                                     baked worked examples: numpy only, no reference code
     setup (code, read-only)          the file's imports and constants
     for each function, in file order:
       spec-<name> (Markdown, read-only)   `name(args)` + its docstring: the student's spec
       <name> (code, solution cell)        the reference code between its
                                           ### BEGIN/END SOLUTION markers
-      <test name> (code, graded)          one cell per hidden test of that function:
-                                          `*worked_example*` tests visible, the others
-                                          wrapped in ### BEGIN/END HIDDEN TESTS
+      <test name> (code, graded)          one cell per hidden test of `grade` for that function:
+                                          `nn_check(...)` for a worked example (baked values),
+                                          `nn_hidden_test(...)` for the others
     tests no function claims (code, graded) at the end
 
-Every test cell calls `grader.instructor.notebook_checks.run_check` with the
-hidden test's name, so nbgrader runs exactly the checks `grade` runs, and its
-points are the catalog's, so nbgrader's total equals `grade`'s.
+No test cell holds test data that is secret, so nothing is cut out of them at
+release (no HIDDEN TESTS markers) and generate_assignment changes no locked
+cell: autograde raises no "checksum has changed" warning. The grade of every
+test cell is not what the student's kernel printed: `nbgrader autograde`
+replaces each one with the verdict of `grade`'s own hidden test, run outside
+the kernel (see nbgrader_grading.py). Points are the catalog's, so nbgrader's
+total equals `grade`'s.
 """
 
 from __future__ import annotations
@@ -27,21 +33,14 @@ import textwrap
 from typing import Any
 
 from grader.catalog import Exercise
-from grader.instructor import DEFAULT_SEED
+from grader.instructor.notebook_code import RUNTIME_GRADE_ID
+from grader.instructor.notebook_markdown import docstring_markdown
 from grader.instructor.solution_blocks import Block, SolutionFile, split_solution, without_long_docstring
+from grader.instructor.visible_tests import exercise_payload, is_visible_test, runtime_source
 from grader.stubs import solution_source
 
 NBGRADER_SCHEMA_VERSION = 3
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
-# Markdown would turn `θ_new = θ_old` into italics and `$…$` into maths: escape
-# them, except inside `code spans`, where a backslash would show literally.
-_MARKDOWN_SPECIALS = re.compile(r"([\\_$<])")
-_CODE_SPAN = re.compile(r"(`+[^`]*`+)")
-
-
-def is_visible_test(test_name: str) -> bool:
-    """Worked-example tests are shown to students; the rest stay hidden until graded."""
-    return "worked_example" in test_name
 
 
 def group_tests_by_function(exercise: Exercise, blocks: tuple[Block, ...]) -> dict[str, list[str]]:
@@ -109,66 +108,59 @@ def hidden_test_titles(exercise: Exercise) -> dict[str, str]:
     return titles
 
 
-def docstring_markdown(text: str) -> str:
-    """A docstring as Markdown: prose escaped, indented blocks (formulas, examples) as code."""
-    out: list[str] = []
-    code: list[str] = []
+def test_functions(exercise: Exercise, blocks: tuple[Block, ...]) -> dict[str, list[str]]:
+    """The solution functions (the ones a student writes) each test calls, in file order.
 
-    def flush_code() -> None:
-        while code and not code[-1].strip():
-            code.pop()
-        if code:
-            indent = min(len(line) - len(line.lstrip()) for line in code if line.strip())
-            out.extend(["", "```text", *(line[indent:] for line in code), "```", ""])
-        code.clear()
-
-    for line in text.splitlines():
-        indented = line.startswith((" ", "\t")) and bool(line.strip())
-        if indented or (code and not line.strip()):  # a blank line inside a block stays in it
-            code.append(line)
-        else:
-            flush_code()
-            out.append(_escape_prose(line))
-    flush_code()
-    return "\n".join(out).strip() + "\n"
+    A test that names none of them (it could only fail on a stub through
+    something indirect) is said to need all of them.
+    """
+    solutions = [b.name for b in blocks if b.kind == "solution"]
+    module = importlib.import_module(f"grader.hidden.{exercise.tests}")
+    found = {}
+    for test in exercise.points:
+        named = _names_used(module, test)
+        found[test] = [n for n in solutions if n in named] or list(solutions)
+    return found
 
 
-def _escape_prose(line: str) -> str:
-    parts = _CODE_SPAN.split(line)  # odd indices are code spans
-    return "".join(p if i % 2 else _MARKDOWN_SPECIALS.sub(r"\\\1", p) for i, p in enumerate(parts))
-
-
-def check_call_source(exercise: Exercise, test: str, seed: int) -> str:
-    """The one line a test cell runs: the hidden test of `grade`, in this kernel."""
+def check_call_source(exercise: Exercise, test: str, title: str, points: int) -> str:
+    """The source of a test cell: a comment saying what it checks, and one call of the runtime."""
+    unit = "point" if points == 1 else "points"
+    if is_visible_test(test):
+        return f"# Test: {title} ({points} {unit})\nnn_check({test!r})"
     return (
-        "from grader.instructor.notebook_checks import run_check\n\n"
-        f"run_check({exercise.name!r}, {test!r}, globals(), seed={seed})"
+        f"# Hidden test: {title} ({points} {unit})\n"
+        "# It runs when your notebook is graded; here it only checks that you wrote the functions it needs.\n"
+        f"nn_hidden_test({test!r})"
     )
 
 
-def build_notebook(exercise: Exercise, *, seed: int = DEFAULT_SEED) -> Any:
-    """The nbgrader source notebook (an nbformat NotebookNode) of `exercise`."""
+def build_notebook(exercise: Exercise, *, seed: int | None = None) -> Any:
+    """The nbgrader source notebook (an nbformat NotebookNode) of `exercise`.
+
+    `seed` is accepted for older callers and has no effect: no seed is written into a
+    notebook any more (autograde derives each student's seed from the course secret).
+    """
+    del seed
     import nbformat
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
     solution = split_solution(solution_source(exercise.file), filename=exercise.file)
     titles = hidden_test_titles(exercise)
     groups = group_tests_by_function(exercise, solution.blocks)
-    cells: list[Any] = [new_markdown_cell(_intro(exercise, solution), metadata=_meta("exercise-intro", locked=True))]
+    payload = exercise_payload(exercise, titles, test_functions(exercise, solution.blocks))
+    runtime = runtime_source(payload, module_docstring=_RUNTIME_DOC.format(name=exercise.name))
+    runtime_cell = new_code_cell(runtime.rstrip("\n"), metadata=_meta(RUNTIME_GRADE_ID, locked=True))
+    runtime_cell.metadata["jupyter"] = {"source_hidden": True}  # JupyterLab shows it collapsed
+    cells: list[Any] = [
+        new_markdown_cell(_intro(exercise, solution), metadata=_meta("exercise-intro", locked=True)),
+        runtime_cell,
+    ]
 
     def test_cells(tests: list[str]) -> None:
         for test in tests:
             points = exercise.points[test]
-            call = check_call_source(exercise, test, seed)
-            unit = "point" if points == 1 else "points"
-            if is_visible_test(test):
-                source = f"# Test: {titles[test]} ({points} {unit})\n{call}\n"
-            else:
-                source = (
-                    f"# Hidden test: {titles[test]} ({points} {unit})\n"
-                    "# It runs when your notebook is graded.\n"
-                    f"### BEGIN HIDDEN TESTS\n{call}\n### END HIDDEN TESTS\n"
-                )
+            source = check_call_source(exercise, test, titles[test], points)
             cells.append(new_code_cell(source, metadata=_meta(test, grade=True, locked=True, points=points)))
 
     setup_count = 0
@@ -203,15 +195,31 @@ def build_notebook(exercise: Exercise, *, seed: int = DEFAULT_SEED) -> Any:
     return notebook
 
 
+_RUNTIME_DOC = """Checks for the worked examples of {name} (read-only; run this cell first).
+
+Every test cell below calls one of these two functions:
+    nn_check(test)         runs a worked example on your function and prints
+                           "✓ ... passed", or what is wrong and the likely mistake;
+    nn_hidden_test(test)   a hidden test: it runs when your notebook is graded,
+                           here it only says whether the functions it needs are written.
+Nothing here is graded: grading re-runs every test outside this notebook.
+"""
+
+_GRADE_SENTENCE = re.compile(r"Fill in every function below, then run `grade exercise\d+`\.")
+
+
 def _intro(exercise: Exercise, solution: SolutionFile) -> str:
+    text = _GRADE_SENTENCE.sub("", solution.docstring).rstrip()
+    text = text.split("\n\n", 1)[1] if text.startswith("Exercise ") and "\n\n" in text else text  # the heading
     return (
-        f"# Exercise {exercise.number} · {exercise.title}\n\n"
-        f"{docstring_markdown(solution.docstring)}\n"
-        "**In this notebook:** replace every `# YOUR CODE HERE` / `raise NotImplementedError()` "
-        "with your code, then run the cells in order. The test cell after each function checks "
-        "the worked example; hidden tests (the same checks as "
-        f"`grade {exercise.name}`) run when your notebook is graded. Test cells need the course "
-        "package (`nn-learn-grader`) installed in the kernel."
+        f"# Exercise {exercise.number} — {exercise.title}\n\n"
+        f"{docstring_markdown(text)}\n"
+        "**In this notebook:** run the cells from the top. In each function's cell, replace "
+        "`# YOUR CODE HERE` and `raise NotImplementedError()` with your code, run it, then run the test "
+        "cell below it: a worked example prints **✓ … passed**, or what is wrong and the likely mistake. "
+        "Cells marked *Hidden test* only check that the function is written; they are graded, with new "
+        "inputs, when you hand the notebook in. You need nothing beyond numpy"
+        f"{' and sympy' if 'sympy' in exercise.preload else ''}."
     )
 
 
