@@ -311,6 +311,7 @@ FIGURES: dict[str, Callable[[], Any]] = {
     "gd_variants": gd_variants_figure,
     "neuron_graph": neuron_graph_figure,
 }
+FIGURES.update(__import__("grader.figures_training", fromlist=["FIGURES"]).FIGURES)  # lessons 9 and 10
 
 
 def write_figures(

@@ -153,6 +153,7 @@ PLOTTERS: dict[str, Callable[[Any, Exercise], PlotResult]] = {
     "exercise4": plot_exercise4,
     "exercise5": plot_exercise5,
 }
+PLOTTERS.update(__import__("grader.commands.plot_training", fromlist=["PLOTTERS"]).PLOTTERS)  # exercises 9, 10
 
 
 @click.command("plot")
@@ -164,8 +165,9 @@ def command(exercise: Exercise, out_file: Path | None, path: Path | None) -> Non
     """Run your code for EXERCISE and draw it beside the reference solution.
 
     Available for exercise1 (your gradient-descent path on the bowl), exercise4
-    (your neuron's training curve) and exercise5 (your batch, mini-batch and
-    SGD loss curves). Saves a PNG and prints its path. Needs matplotlib:
+    (your neuron's training curve), exercise5 (your batch, mini-batch and
+    SGD loss curves), exercise9 (your optimizers' paths in the narrow valley)
+    and exercise10 (your ‖δₗ‖ by layer). Saves a PNG and prints its path. Needs matplotlib:
     pip install -e ".[plot]".
     """
     from grader.figures import PlotUnavailable, save
