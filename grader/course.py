@@ -219,6 +219,10 @@ PYQ_FIELDS = (
 )
 
 
+#: Fields only past-year questions have (an exam-style practice question has no paper).
+_PAST_YEAR_ONLY = ("year", "month", "number", "marks_assumed", "reconstructed")
+
+
 @dataclass(frozen=True)
 class PYQ:
     """A past-year exam question with its model answer."""
@@ -237,10 +241,14 @@ class PYQ:
     key_points: tuple[str, ...]
     lessons: tuple[str, ...]  # e.g. "course/lessons/04-chain-rule.md"
     exercises: tuple[str, ...]  # e.g. "exercise3"
+    source: str = "past-year"  # or "exam-style": written for practice, no paper, year or number
+    point_marks: tuple[int, ...] = ()  # marks per key point, when given
 
     @property
     def session(self) -> str:
-        """``May 2024``, or just ``2024`` when the month is unknown."""
+        """``May 2024``, or just ``2024`` when the month is unknown; ``exam-style`` for practice questions."""
+        if self.source == "exam-style":
+            return "exam-style"
         return f"{self.month} {self.year}" if self.month else str(self.year)
 
 
@@ -258,25 +266,28 @@ def load_pyqs(path: Path | None = None) -> tuple[PYQ, ...]:
         raw = tomllib.load(fh)
     bank = []
     for entry in raw.get("pyq", []):
-        missing = [f for f in PYQ_FIELDS if f not in entry]
+        exam_style = entry.get("source") == "exam-style"
+        missing = [f for f in PYQ_FIELDS if f not in entry and not (exam_style and f in _PAST_YEAR_ONLY)]
         if missing:
             raise ValueError(f"PYQ {entry.get('id', '?')} lacks {', '.join(missing)}")
         bank.append(
             PYQ(
                 id=str(entry["id"]),
-                year=int(entry["year"]),
-                month=str(entry["month"]),
-                number=str(entry["number"]),
+                year=int(entry.get("year", 0)),
+                month=str(entry.get("month", "")),
+                number=str(entry.get("number", "")),
                 topic=str(entry["topic"]),
                 marks=int(entry["marks"]),
-                marks_assumed=bool(entry["marks_assumed"]),
-                reconstructed=bool(entry["reconstructed"]),
+                marks_assumed=bool(entry.get("marks_assumed", False)),
+                reconstructed=bool(entry.get("reconstructed", False)),
                 note=str(entry["note"]).strip(),
                 question=str(entry["question"]).strip(),
                 answer=str(entry["answer"]).strip(),
                 key_points=tuple(str(p).strip() for p in entry["key_points"]),
                 lessons=tuple(entry["lessons"]),
                 exercises=tuple(entry["exercises"]),
+                source=str(entry.get("source", "past-year")),
+                point_marks=tuple(int(m) for m in entry.get("point_marks", ())),
             )
         )
     ids = [q.id for q in bank]

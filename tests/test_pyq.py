@@ -17,6 +17,8 @@ from grader.cli import cli
 
 REPO = Path(__file__).resolve().parent.parent
 EXPECTED_IDS = {"2024-may-3a", "2023-may-2b", "2024-2b", "2022-3a"}
+# exam-style practice questions (written for the course, no paper): source = "exam-style"
+EXAM_STYLE_IDS = {"style-momentum-adam", "style-autograd-accumulate", "style-deep-gradients"}
 # The only wording the notes quote (PYQ 2b, 2024).
 QUOTED = "Explain the significance of the chain rule in backpropagation."
 
@@ -28,7 +30,7 @@ def _invoke(*args: str, stdin: str = ""):
 # -- the bank -------------------------------------------------------------------------------
 
 def test_every_cited_pyq_is_in_the_bank_with_every_field():
-    bank = {q.id: q for q in course.load_pyqs()}
+    bank = {q.id: q for q in course.load_pyqs() if q.source == "past-year"}
     assert set(bank) == EXPECTED_IDS
     for q in bank.values():
         for name in ("month", "note", "question", "answer", "topic"):
@@ -49,8 +51,19 @@ def test_sessions_and_numbers_as_the_notes_cite_them():
     assert (bank["2022-3a"].year, bank["2022-3a"].month, bank["2022-3a"].number) == (2022, "", "3a")
 
 
+def test_exam_style_questions_have_weighted_marking_points():
+    style = {q.id: q for q in course.load_pyqs() if q.source == "exam-style"}
+    assert set(style) == EXAM_STYLE_IDS
+    for q in style.values():
+        assert q.id.startswith("style-") and "not from a past paper" in q.note
+        assert len(q.point_marks) == len(q.key_points) >= 5 and sum(q.point_marks) == q.marks
+        assert q.lessons and q.exercises
+
+
 def test_only_the_quoted_question_is_not_reconstructed():
     for q in course.load_pyqs():
+        if q.source == "exam-style":
+            continue
         if q.id == "2024-2b":
             assert not q.reconstructed and q.question == QUOTED and QUOTED in q.note
         else:
@@ -62,7 +75,8 @@ def test_only_the_quoted_question_is_not_reconstructed():
 def test_model_answers_are_exam_length():
     for q in course.load_pyqs():
         words = len(course.strip_comments(q.answer).split())
-        assert 300 <= words <= 700, f"{q.id}: {words} words"
+        low, high = (300, 700) if q.source == "past-year" else (30 * q.marks, 75 * q.marks)  # sized to the marks
+        assert low <= words <= high, f"{q.id}: {words} words"
 
 
 def test_model_answers_cover_their_key_ideas():
@@ -140,7 +154,7 @@ def test_unknown_id_suggests_and_exits_2():
 
 def test_json_list_and_one():
     listed = json.loads(_invoke("pyq", "--json").output)
-    assert {q["id"] for q in listed} == EXPECTED_IDS
+    assert {q["id"] for q in listed} == EXPECTED_IDS | EXAM_STYLE_IDS
     one = json.loads(_invoke("pyq", "2023-may-2b", "--json").output)
     assert one["session"] == "May 2023" and one["key_points"] and "<!--" not in one["answer"]
     assert set(course.PYQ_FIELDS) <= set(one)
