@@ -303,6 +303,13 @@ def _apply(op: str, nodes: list[Value], args: Sequence[Any]) -> Value:
     raise ValueError(f"unknown op {op!r}")
 
 
+def _build(spec: dict[str, Any]) -> list[Value]:
+    nodes = [Value(x) for x in spec["leaves"]]
+    for op, *args in spec["ops"]:
+        nodes.append(_apply(op, nodes, args))
+    return nodes
+
+
 def evaluate_graph(spec: dict[str, Any]) -> dict[str, Any]:
     """Build a graph from a plain description, run backward, report value and gradients.
 
@@ -330,13 +337,6 @@ def evaluate_graph(spec: dict[str, Any]) -> dict[str, Any]:
         out.zero_grad()
         out.backward()
     return {"value": out.data, "grads": [leaf.grad for leaf in nodes[: len(spec["leaves"])]]}
-
-
-def _build(spec: dict[str, Any]) -> list[Value]:
-    nodes = [Value(x) for x in spec["leaves"]]
-    for op, *args in spec["ops"]:
-        nodes.append(_apply(op, nodes, args))
-    return nodes
 
 
 def graph_order(spec: dict[str, Any]) -> list[int]:

@@ -30,7 +30,8 @@ from typing import Any, Literal
 from grader import course
 
 #: Topics as the catalog names them (exercise 1 … 5, in order).
-TOPICS = ("gradient-descent", "partial-derivatives", "chain-rule", "backpropagation", "training")
+TOPICS = ("gradient-descent", "partial-derivatives", "chain-rule", "backpropagation", "training",
+          "autograd", "optimizers", "deep-training")
 KINDS = ("numeric", "symbolic", "pyq")
 #: A numeric answer is right when |answer − expected| ≤ ABS + REL·|expected| (2 decimals suffice).
 TOLERANCE_ABS = 5e-3
@@ -442,6 +443,12 @@ def pyq_question(pyq: course.PYQ) -> Question:
 
 # -- assembling a quiz ------------------------------------------------------------------------
 
+def _training_generators() -> tuple[Any, ...]:
+    from grader.quiz_training import GENERATORS
+
+    return GENERATORS
+
+
 #: (kind, topics it can serve, builder(rng, seed) -> Question)
 _GENERATORS: tuple[tuple[str, tuple[str, ...], Callable[[Any, int], Question]], ...] = (
     ("numeric", ("gradient-descent",), lambda rng, seed: gd_step_question(rng)),
@@ -451,6 +458,7 @@ _GENERATORS: tuple[tuple[str, tuple[str, ...], Callable[[Any, int], Question]], 
     ("symbolic", ("partial-derivatives",), partial_question),
     ("symbolic", ("chain-rule",), chain_question),
     ("symbolic", ("backpropagation",), lambda rng, seed: chain_question(rng, seed, neuron=True)),
+    *_training_generators(),  # grader/quiz_training.py: exercises 8-10
 )
 
 

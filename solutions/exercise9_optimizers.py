@@ -309,6 +309,12 @@ def adam(params: np.ndarray, grads: np.ndarray, state: State, hyper: dict[str, f
     ### END SOLUTION
 
 
+#: name -> step function (used by minimize and run_steps).
+STEPS: dict[str, Callable[..., tuple[np.ndarray, State]]] = {
+    "sgd": sgd, "momentum": momentum, "nesterov": nesterov, "adagrad": adagrad, "rmsprop": rmsprop, "adam": adam,
+}
+
+
 def step_decay(lr0: float, step: int, drop: float, every: int) -> float:
     """Step decay: multiply the learning rate by `drop` every `every` steps.
 
@@ -401,12 +407,6 @@ def minimize(
         path.append(theta)
     return np.array(path)
     ### END SOLUTION
-
-
-#: name -> step function (used by minimize and run_steps).
-STEPS: dict[str, Callable[..., tuple[np.ndarray, State]]] = {
-    "sgd": sgd, "momentum": momentum, "nesterov": nesterov, "adagrad": adagrad, "rmsprop": rmsprop, "adam": adam,
-}
 
 
 def run_steps(name: str, params: np.ndarray, grads: np.ndarray, hyper: dict[str, float]) -> tuple[np.ndarray, State]:
