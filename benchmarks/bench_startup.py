@@ -1,6 +1,6 @@
 """Start-up cost of `grade`, measured against the bare import floor.
 
-    python benchmarks/bench_startup.py [--runs 7]
+    python benchmarks/bench_startup.py [--runs 7] [--only exercise9 ...]
 
 For each exercise: `grade exerciseN` on the reference solution in a fresh
 process (cold: a new interpreter every run) against the floor
@@ -48,6 +48,8 @@ def paired_medians(commands: list[list[str]], runs: int) -> list[float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--only", action="append", default=[], metavar="EXERCISE",
+                        help="measure only this exercise (e.g. exercise9; repeatable)")
     args = parser.parse_args()
     py = sys.executable
     grade = [py, "-m", "grader.cli"]
@@ -66,6 +68,8 @@ def main() -> None:
               f"  {'floor*':>7} {'ratio*':>6}")
         print(f"{'grade list':<18} {listing:>9.3f} {click_floor:>8.3f} {listing / click_floor:>6.2f} <= 2.0")
         for ex in load_catalog():
+            if args.only and ex.name not in args.only:
+                continue
             modules = ", ".join(["numpy", "pytest", "click", *ex.preload])
             floor, bare, took = paired_medians(
                 [

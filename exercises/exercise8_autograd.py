@@ -98,12 +98,18 @@ class Value:
         raise NotImplementedError()
 
     def __neg__(self) -> Value:
-        """−self = self · (−1);  ∂c/∂self = −1."""
+        """−self = self · (−1);  ∂c/∂self = −1.
+
+        Example: −Value(2.0) has data −2.0 and gives the input grad −1.
+        """
         # YOUR CODE HERE
         raise NotImplementedError()
 
     def __sub__(self, other: Value | float) -> Value:
-        """c = self − other;  ∂c/∂self = 1, ∂c/∂other = −1."""
+        """c = self − other;  ∂c/∂self = 1, ∂c/∂other = −1.
+
+        Example: Value(5.0) − Value(2.0) has data 3.0; the grads are 1 and −1.
+        """
         # YOUR CODE HERE
         raise NotImplementedError()
 
@@ -116,12 +122,18 @@ class Value:
         raise NotImplementedError()
 
     def __radd__(self, other: float) -> Value:
-        """other + self, for `1.0 + v` (addition commutes)."""
+        """other + self, for `1.0 + v` (addition commutes).
+
+        Example: 1.0 + Value(2.0) has data 3.0 and gives the input grad 1.
+        """
         # YOUR CODE HERE
         raise NotImplementedError()
 
     def __rmul__(self, other: float) -> Value:
-        """other · self, for `2.0 * v` (multiplication commutes)."""
+        """other · self, for `2.0 * v` (multiplication commutes).
+
+        Example: 2.0 * Value(3.0) has data 6.0 and gives the input grad 2.
+        """
         # YOUR CODE HERE
         raise NotImplementedError()
 
@@ -198,12 +210,19 @@ class Value:
         REVERSE topological order (outputs first). Gradients accumulate into
         .grad like PyTorch's: call zero_grad() before a second backward pass on
         the same graph, and the second pass gives the same grads as the first.
+
+        Example: for L = (a·b + a) with a = 2, b = −3, L.backward() gives
+        a.grad = b + 1 = −2 (a is used twice: its contributions add) and b.grad = a = 2.
         """
         # YOUR CODE HERE
         raise NotImplementedError()
 
     def zero_grad(self) -> None:
-        """Set .grad = 0.0 on every node of the graph (self and everything it depends on)."""
+        """Set .grad = 0.0 on every node of the graph (self and everything it depends on).
+
+        Example: after L.backward(), L.zero_grad() makes a.grad, b.grad, L.grad and every
+        intermediate node's grad 0.0 again, so a second L.backward() gives the same grads.
+        """
         # YOUR CODE HERE
         raise NotImplementedError()
 
@@ -255,6 +274,9 @@ def mse_loss(params: dict[str, Any], X: Sequence[Sequence[float]], y: Sequence[f
 
     Returns:
         L, a Value whose graph reaches every parameter.
+
+    Example: with the mlp_forward example's parameters, X = [(0.5, −0.5)] and y = [1]:
+        ŷ = 0, so L = (0 − 1)² / 1 = 1.
     """
     # YOUR CODE HERE
     raise NotImplementedError()
@@ -276,6 +298,9 @@ def sgd_train(params: dict[str, Any], X: Sequence[Sequence[float]], y: Sequence[
 
     Returns:
         The losses: epochs + 1 floats, before the first update and after each.
+
+    Example: on DATA_X, DATA_Y from init_mlp(3, 4, seed=0) with learning_rate 0.05, the
+    loss falls from ≈ 2.1738 to ≈ 0.0366 in 25 epochs (lesson 8).
     """
     # YOUR CODE HERE
     raise NotImplementedError()

@@ -387,3 +387,34 @@ def test_every_hint_snippet_is_known_and_derivatives_are_right():
     assert snippets == set(HINT_FORMULAS) | HINT_CODE
     for claimed, expected in HINT_FORMULAS.values():
         assert sp.simplify(claimed - expected) == 0
+
+
+def test_operator_docstring_examples(ref):
+    """The worked examples in the operators' docstrings (data and input grads)."""
+    V = ref.Value
+    cases = [  # (build the output from the input Values, inputs, data, grads)
+        (lambda a: -a, [2.0], -2.0, [-1.0]),
+        (lambda a, b: a - b, [5.0, 2.0], 3.0, [1.0, -1.0]),
+        (lambda a: 1.0 + a, [2.0], 3.0, [1.0]),
+        (lambda a: 2.0 * a, [3.0], 6.0, [2.0]),
+        (lambda a: 1.0 - a, [0.25], 0.75, [-1.0]),
+        (lambda a: a**2, [3.0], 9.0, [6.0]),
+        (lambda a: a.exp(), [0.0], 1.0, [1.0]),
+        (lambda a: a.sigmoid(), [0.0], 0.5, [0.25]),
+        (lambda a: a.relu(), [-2.0], 0.0, [0.0]),
+        (lambda a: a.relu(), [3.0], 3.0, [1.0]),
+        (lambda a, b: a * b, [2.0, -3.0], -6.0, [-3.0, 2.0]),
+        (lambda a, b: a * b + a, [2.0, -3.0], -4.0, [-2.0, 2.0]),
+    ]
+    for build, inputs, data, grads in cases:
+        values = [V(x) for x in inputs]
+        out = build(*values)
+        out.backward()
+        assert out.data == pytest.approx(data, rel=1e-15) and [v.grad for v in values] == pytest.approx(grads)
+        out.zero_grad()
+        assert all(v.grad == 0.0 for v in [*values, out])
+    params = {"W1": [[V(1.0), V(0.0)], [V(0.0), V(1.0)]], "b1": [V(0.0), V(0.0)], "W2": [V(1.0), V(1.0)],
+              "b2": V(0.0)}
+    assert ref.mse_loss(params, [(0.5, -0.5)], [1.0]).data == pytest.approx(1.0, abs=1e-15)
+    losses = ref.sgd_train(ref._as_params(ref.init_mlp(3, 4, seed=0)), ref.DATA_X, ref.DATA_Y, 0.05, 25)
+    assert f"≈ {losses[0]:.4f} to ≈ {losses[-1]:.4f}" in ref.sgd_train.__doc__

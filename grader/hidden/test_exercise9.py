@@ -110,7 +110,8 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     ],
     "adam": [
         ("no_bias_correction", "The bias correction is missing: m̂ = m/(1 − β₁ᵗ) and v̂ = v/(1 − β₂ᵗ); "
-                               "without it the first steps are far too small."),
+                               "m and v start at 0, so without it the early steps have the wrong size "
+                               "(at t = 1 by the factor (1 − β₁)/√(1 − β₂))."),
         ("old_t", "The step counter must be incremented BEFORE it is used: t ← t + 1, then divide by "
                   "1 − βᵗ with the new t (the first step uses t = 1; t = 0 divides by zero)."),
         ("t_not_incremented", "Return the incremented step counter in the state: \"t\": t + 1."),
