@@ -8,6 +8,8 @@ recognised by the variants below, written independently of the reference.
 
 from __future__ import annotations
 
+import copy
+import functools
 import itertools
 from typing import Any
 
@@ -440,9 +442,11 @@ def test_early_stopping_rules(student, ref, rng):
         ("max_iters", [Xt, yt, Xv, yv, w0, lr, int(rng.integers(3, 8)), 0.0, 0.0, 1000]),
     ]
     for reason, args in cases:
-        if ref.fit_linear(*args)["reason"] != reason:  # guards the test inputs, not the student
+        expected = ref.fit_linear(*copy.deepcopy(args))
+        if expected["reason"] != reason:  # guards the test inputs, not the student
             raise RuntimeError(f"internal: the reference did not stop for {reason!r} on these inputs")
-        check_call(student, ref.fit_linear, "fit_linear", args, mutants=FIT_MUTANTS,
+        once = functools.wraps(ref.fit_linear)(lambda *a, e=expected: copy.deepcopy(e))  # computed once
+        check_call(student, once, "fit_linear", args, mutants=FIT_MUTANTS,
                    context=f"This run should stop for the reason {reason!r}.")
 
 
