@@ -1,6 +1,6 @@
 """Start-up cost of `grade`, measured against the bare import floor.
 
-    python benchmarks/bench_startup.py [--runs 7]
+    python benchmarks/bench_startup.py [--runs 7] [--only exercise9 ...]
 
 For each exercise: `grade exerciseN` on the reference solution in a fresh
 process (cold: a new interpreter every run) against the floor
@@ -48,8 +48,8 @@ def paired_medians(commands: list[list[str]], runs: int) -> list[float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--only", nargs="*", default=None, metavar="EXERCISE",
-                        help="only these exercises (e.g. exercise6 exercise7); default: all")
+    parser.add_argument("--only", action="extend", nargs="+", default=[], metavar="EXERCISE",
+                        help="only these exercises (e.g. --only exercise6 exercise7, repeatable); default: all")
     args = parser.parse_args()
     py = sys.executable
     grade = [py, "-m", "grader.cli"]

@@ -424,6 +424,7 @@ FIGURES: dict[str, Callable[[], Any]] = {
     "neuron_graph": neuron_graph_figure,
     "deep_network": lambda: __import__("grader.figures_deep", fromlist=["x"]).deep_network_figure(),
 }
+FIGURES.update(__import__("grader.figures_training", fromlist=["FIGURES"]).FIGURES)  # lessons 9 and 10
 
 
 def write_figures(

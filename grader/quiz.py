@@ -722,9 +722,10 @@ register("neuron-chain", "symbolic", ("backpropagation",), lambda rng, seed: cha
 def _register_exercise_generators() -> None:
     # Later exercises keep their question makers in modules of their own, which import
     # `Question` from here: imported last, once everything they need is defined.
-    from grader import quiz_deep
+    from grader import quiz_deep, quiz_training
 
     register_many("deep", quiz_deep.GENERATORS)
+    register_many("training", quiz_training.GENERATORS)
 
 
 _register_exercise_generators()

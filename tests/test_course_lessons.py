@@ -452,9 +452,11 @@ def test_lesson5_matrix_backward_pass_matches_central_differences() -> None:
 # -- structure: titles, links, "Do next", PYQ lists, figures ------------------------------
 
 def test_lessons_are_numbered_one_to_six_in_exercise_order() -> None:
-    assert [lesson.number for lesson in LESSONS][:7] == [1, 2, 3, 4, 5, 6, 7]
+    assert [lesson.number for lesson in LESSONS] == list(range(1, len(LESSONS) + 1)) and len(LESSONS) >= 10
     exercises = [lesson.exercise for lesson in LESSONS][:7]
     assert exercises == ["exercise1", "exercise1", "exercise2", "exercise3", "exercise4", "exercise5", "exercise6"]
+    # from lesson 8 on, lesson N leads to exercise N (lesson 7 teaches exercises 6 and 7)
+    assert all(lesson.exercise == f"exercise{lesson.number}" for lesson in LESSONS[7:])
 
 
 def test_every_lesson_ends_with_do_next_and_its_pyqs() -> None:

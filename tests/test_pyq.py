@@ -18,7 +18,7 @@ from grader.cli import cli
 REPO = Path(__file__).resolve().parent.parent
 EXPECTED_IDS = {"2024-may-3a", "2023-may-2b", "2024-2b", "2022-3a"}
 # exam-style practice questions (written for the course, no paper): source = "exam-style"
-EXAM_STYLE_IDS = {"style-backprop-222"}
+EXAM_STYLE_IDS = {"style-backprop-222", "style-momentum-adam", "style-autograd-accumulate", "style-deep-gradients"}
 # The only wording the notes quote (PYQ 2b, 2024).
 QUOTED = "Explain the significance of the chain rule in backpropagation."
 

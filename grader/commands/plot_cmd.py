@@ -218,6 +218,7 @@ PLOTTERS: dict[str, Callable[[Any, Exercise], PlotResult]] = {
     "exercise5": plot_exercise5,
     "exercise7": plot_exercise7,
 }
+PLOTTERS.update(__import__("grader.commands.plot_training", fromlist=["PLOTTERS"]).PLOTTERS)  # exercises 9, 10
 
 
 @click.command("plot")
@@ -230,8 +231,9 @@ def command(exercise: Exercise, out_file: Path | None, path: Path | None) -> Non
 
     Available for exercise1 (your gradient-descent path on the bowl), exercise4
     (your neuron's training curve), exercise5 (your batch, mini-batch and
-    SGD loss curves) and exercise7 (your gradient check's error against the
-    step h). Saves a PNG and prints its path. Needs matplotlib:
+    SGD loss curves), exercise7 (your gradient check's error against the
+    step h), exercise9 (your optimizers' paths in the narrow valley) and
+    exercise10 (your ‖δₗ‖ by layer). Saves a PNG and prints its path. Needs matplotlib:
     pip install -e ".[plot]".
     """
     from grader.figures import PlotUnavailable, save

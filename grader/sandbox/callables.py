@@ -256,3 +256,30 @@ _REGISTRY.update(
         "mlp_gradient": _mlp_gradient,
     }
 )
+# -- exercise 9: the narrow valley of the optimizers --------------------------------
+
+def _valley_gradient(kappa: float = 50.0) -> Callable[[Any], Any]:
+    import numpy as np
+
+    def valley_gradient(point: Any) -> Any:
+        """∇J for the valley J(x, y) = ½·(x² + κ·y²): the vector (x, κ·y)."""
+        p = np.asarray(point, dtype=float)
+        return np.array([p[0], kappa * p[1]])
+
+    return valley_gradient
+
+
+def _rotated_quadratic_gradient(matrix: list[list[float]], center: list[float]) -> Callable[[Any], Any]:
+    import numpy as np
+
+    A = np.asarray(matrix, dtype=float)
+    c = np.asarray(center, dtype=float)
+
+    def rotated_quadratic_gradient(point: Any) -> Any:
+        """∇J for J(p) = ½·(p − c)ᵀA(p − c) with A symmetric: the vector A(p − c)."""
+        return A @ (np.asarray(point, dtype=float) - c)
+
+    return rotated_quadratic_gradient
+
+
+_REGISTRY.update({"valley_gradient": _valley_gradient, "rotated_quadratic_gradient": _rotated_quadratic_gradient})
