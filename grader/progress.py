@@ -130,9 +130,21 @@ class ReviewItem:
     due: str
 
 
-def _has_table(conn: sqlite3.Connection, table: str) -> bool:
-    row = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone()
-    return row is not None
+def _fill_missing_tables(conn: sqlite3.Connection) -> None:
+    """Let a read-only connection read tables its file does not have yet (an older version's file).
+
+    Reading the schema also reads the file, so a damaged one fails here. The missing tables
+    are created empty in an attached in-memory database: unqualified names that `main` lacks
+    resolve there, and the file itself is never written.
+    """
+    have = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    statements = [f"CREATE TABLE IF NOT EXISTS {part.strip()}" for part in _SCHEMA.split("CREATE TABLE IF NOT EXISTS")
+                  if part.strip()]
+    missing = [stmt for stmt in statements if stmt.split()[5] not in have]
+    if missing:
+        conn.execute("ATTACH DATABASE ':memory:' AS blank")
+        for stmt in missing:
+            conn.execute(stmt.replace("CREATE TABLE IF NOT EXISTS ", "CREATE TABLE IF NOT EXISTS blank.", 1))
 
 
 def _now() -> str:
@@ -250,8 +262,7 @@ class ProgressStore:
                 conn.execute("PRAGMA busy_timeout = 30000")
                 why = _foreign(conn)
                 if why is None:
-                    for table in _COLUMNS:
-                        conn.execute(f"SELECT 1 FROM {table} LIMIT 1")
+                    _fill_missing_tables(conn)
                     empty.close()
                     return conn
                 conn.close()
@@ -361,8 +372,6 @@ class ProgressStore:
     def wrong_answer_counts(self, exercise: int) -> dict[str, int]:
         """Function name -> recorded runs with a wrong symbolic answer for it."""
         with self._connect(write=False) as conn:
-            if not _has_table(conn, "wrong_answers"):  # a database from before the table existed
-                return {}
             rows = conn.execute(
                 "SELECT function, count FROM wrong_answers WHERE exercise = ?", (exercise,)
             ).fetchall()
@@ -408,8 +417,6 @@ class ProgressStore:
     def review_items(self) -> list[ReviewItem]:
         """Every item ever missed, mastered ones included, soonest due first."""
         with self._connect(write=False) as conn:
-            if not _has_table(conn, "quiz_review"):  # a database from before the table existed
-                return []
             rows = conn.execute(
                 "SELECT key, title, topic, kind, box, misses, answered, last_seen, due FROM quiz_review"
                 " ORDER BY due, box, misses DESC, key"
