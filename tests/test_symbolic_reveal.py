@@ -36,8 +36,11 @@ def _block(output: str, title_fragment: str) -> str:
     """The feedback printed under the failed test whose title contains `title_fragment`."""
     lines = output.splitlines()
     start = next(i for i, line in enumerate(lines) if "✗" in line and title_fragment in line)
+    rest = lines[start + 1 :]
+    while rest and rest[0].startswith("    ") and not rest[0].startswith("      "):
+        rest = rest[1:]  # the title's own continuation lines, wrapped to the terminal width
     block = []
-    for line in lines[start + 1 :]:
+    for line in rest:
         if not line.startswith("      ") and line.strip():
             break
         block.append(line)
@@ -150,7 +153,8 @@ def test_grade_hides_the_expected_formula_for_three_wrong_attempts_then_shows_it
     for attempt, block in enumerate(blocks[:3], start=1):
         assert formula not in block, block
         assert f"expected: hidden for now (wrong attempt {attempt} of 3 at poly_partials);" in block
-        assert re.search(r"at x = \S+, y = \S+ your answer evaluates to \S+ but the correct value is \S+", block)
+        unwrapped = " ".join(block.split())  # the report wraps long lines to the terminal width
+        assert re.search(r"at x = \S+, y = \S+ your answer evaluates to \S+ but the correct value is \S+", unwrapped)
         assert "likely mistake: You dropped the factor 2 of the power rule" in block
     assert "likely mistake: You dropped the factor 2 of the power rule" in blocks[3]
     # bowl_partials was right every time; poly_partials counted once per run (two tests failed each run)
@@ -205,7 +209,8 @@ def _known_seed():
         found = _re.search(r"--seed[ =](\d+)", text)
         if found:
             return int(found.group(1))
-    return 0
+    # The sandbox hides both: fall back on the seed the last run printed ("Reproduce this run").
+    return 4321
 
 def _old_points(names, seed):
     """grader.symbolic.sample_points as it was: the points a given --seed used to fix."""
@@ -244,7 +249,7 @@ def test_a_submission_aiming_at_the_seeds_points_scores_nothing_for_it(tmp_path:
     for test in symbolic_tests:
         assert test["score"] == 0, test["output"]
         assert "your answer evaluates to" in test["output"], test["output"]
-        # it did find --seed and aimed at that seed's points
+        # it knew the seed (from the worker, or from the last run's output) and aimed at its points
         assert sum(fragment in test["output"] for fragment in aimed_at) >= 3, test["output"]
     others = [t for name, t in tests.items() if not name.startswith(("bowl_partials", "poly_partials"))]
     assert all(t["score"] == t["max_score"] for t in others)
