@@ -17,7 +17,7 @@ from typing import Any
 from grader.catalog import Exercise
 from grader.results import ExerciseResult, TestResult
 
-_NOT_RUN = "not run: your file could not be imported (see the error above)."
+_NOT_RUN = "not run: your file could not be imported ({error}); see the error shown once, above the tests."
 
 
 def structure(test: TestResult, failure: Any) -> None:
@@ -83,8 +83,9 @@ def explain_dependencies(result: ExerciseResult, exercise: Exercise, student_pat
     broken = [t for t in result.tests if t.kind == "import_error"]
     if broken:
         result.import_error = import_error_text(broken[0].output, student_path.name)
+        headline = (result.import_error.splitlines() or ["an error"])[0].strip()
         for test in broken:
-            test.output = _NOT_RUN
+            test.output = _NOT_RUN.format(error=headline)
             test.details = ""
             test.problem = "your file could not be imported"
             test.diagnosis = "your file could not be imported: fix the error shown at the top first."

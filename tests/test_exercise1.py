@@ -57,7 +57,7 @@ WRONG = {
         ("    params = np.asarray(params, dtype=float)\n    return params - learning_rate",
          "    params = np.asarray(params, dtype=float)\n    params -= learning_rate * np.asarray(grad, dtype=float)\n"
          "    return params\n    return params - learning_rate"),
-        ["gradient_step leaves params and grad untouched"],
+        ["gradient_step returns a new array"],
         "modified the input array(s) `params` in place",
     ),
     "wrong_shape": (

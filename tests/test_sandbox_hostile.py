@@ -7,11 +7,14 @@ import time
 
 from helpers import find_test, grade_json, make_workspace, mutate, reference_source, run_grade
 
+from grader.catalog import resolve
+
 FILE = "exercise1_update_rule.py"
 REF = reference_source(FILE)
-MAX = 15
+MAX = resolve("exercise1").max_score
 STEP_BODY = "    return params - learning_rate * np.asarray(grad, dtype=float)"
-STEP_TESTS = ("gradient_step on the notes' example", "gradient_step on random", "gradient_step returns a new array")
+STEP_TESTS = ("gradient_step on the notes' example", "gradient_step on random", "gradient_step returns a new array",
+              "gradient_step on integer params", "gradient_step keeps float64 precision")
 
 
 def _grade(tmp_path, source, *extra, timeout=120):

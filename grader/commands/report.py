@@ -141,7 +141,7 @@ def render(
             if test.function and test.function not in stubs:
                 stubs.append(test.function)
             continue
-        if test.kind == "import_error" and not verbose:
+        if test.kind == "import_error":  # shown once, above the tests
             continue
         if not verbose and test.diagnosis and test.diagnosis in shown_diagnoses:
             continue

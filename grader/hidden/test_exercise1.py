@@ -146,7 +146,7 @@ def test_gradient_step_precision(student, ref, rng):
 
 
 def test_gradient_step_keeps_inputs(student, ref, rng):
-    """gradient_step leaves params and grad untouched (it computes a new array)."""
+    """gradient_step returns a new array and leaves params and grad untouched."""
     args = [nonzero(rng, (4,)), nonzero(rng, (4,)), learning_rate(rng)]
     check_call(student, ref.gradient_step, "gradient_step", args, mutants=STEP_MUTANTS, check_value=False)
 
