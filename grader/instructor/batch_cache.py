@@ -113,6 +113,13 @@ def _number(data: dict[str, Any], key: str, default: float | None = None) -> flo
     return float(value)
 
 
+def _texts(data: dict[str, Any], key: str) -> tuple[str, ...]:
+    value = data.get(key, [])
+    if not isinstance(value, list | tuple) or len(value) > 100 or not all(isinstance(v, str) for v in value):
+        raise BadResult(f"{key} must be a list of names")
+    return tuple(value)
+
+
 def result_from_dict(data: Any, exercise: Exercise | None = None) -> ExerciseResult:
     """An ExerciseResult from plain data, checking every field's type (and, given, the exercise's tests)."""
     if not isinstance(data, dict) or not isinstance(data.get("tests"), list) or len(data["tests"]) > 1000:
@@ -128,12 +135,18 @@ def result_from_dict(data: Any, exercise: Exercise | None = None) -> ExerciseRes
         test = TestResult(name=_text(entry, "name"), score=_number(entry, "score"),
                           max_score=_number(entry, "max_score"), output=_text(entry, "output", ""),
                           number=_text(entry, "number", ""), test_id=_text(entry, "test_id", ""),
-                          visibility=_text(entry, "visibility", "visible"))
+                          visibility=_text(entry, "visibility", "visible"),
+                          # the structured feedback (summary mode, notes and the class report read it)
+                          kind=_text(entry, "kind", ""), function=_text(entry, "function", ""),
+                          functions=_texts(entry, "functions"), problem=_text(entry, "problem", ""),
+                          diagnosis=_text(entry, "diagnosis", ""), details=_text(entry, "details", ""))
         if not 0 <= test.score <= test.max_score:
             raise BadResult(f"score of {test.test_id} out of range")
         tests.append(test)
     result = ExerciseResult(number, _text(data, "slug"), _text(data, "title"), seed, tests,
-                            _number(data, "execution_time", 0.0), _text(data, "grader_error", ""))
+                            _number(data, "execution_time", 0.0), _text(data, "grader_error", ""),
+                            import_error=_text(data, "import_error", ""),
+                            feedback_mode=_text(data, "feedback_mode", "full"))
     if exercise is not None:
         expected = {k: float(v) for k, v in exercise.points.items()}
         if number != exercise.number or {t.test_id: t.max_score for t in tests} != expected:

@@ -77,6 +77,8 @@ def explain(result: ExerciseResult | None, *, special: str = "") -> tuple[str, l
         notes.append("grader error")
         kinds.append("grader error")
     imports = [o for o in outputs if "could not be imported" in o]
+    if result.import_error:  # the structured error, said once for the whole exercise
+        imports = ["your file could not be imported\n" + result.import_error]
     if imports:
         notes.append(_import_note(imports[0]))
         kinds.append("did not import")
