@@ -48,7 +48,7 @@ from grader.instructor.batch_cache import BadResult, Store, grader_fingerprint, 
 from grader.instructor.names import assign_folders, csv_cell, display_name
 from grader.instructor.notes import explain
 from grader.instructor.submissions import Found, Unreadable, files_digest, not_found_message, search, walk, zero_result
-from grader.results import ExerciseResult, results_json
+from grader.results import ExerciseResult, redact, results_json
 from grader.sandbox.client import MAX_TIMEOUTS_PER_FUNCTION, Limits
 
 GRADEBOOK = "gradebook.csv"
@@ -128,6 +128,9 @@ class Plan:
     seeds: Seeds
     limits: Limits
     budgets: dict[str, float]
+    # What each student's results.json shows of a failed hidden test (`grader.results.redact`):
+    # "summary" (what was checked, points, the likely mistake) or "full" (inputs and values too).
+    hidden_feedback: str = "summary"
 
     @property
     def students(self) -> list[str]:
@@ -444,7 +447,7 @@ class _Outputs:
             folder.unlink()
         folder.mkdir(exist_ok=True)
         results.sort(key=lambda r: r.exercise)
-        data = results_json(results)
+        data = results_json([redact(r, self.planned.hidden_feedback) for r in results])
         if self.planned.seeds.per_student:
             # A student's own seed would let them recompute their hidden inputs on a resubmission.
             data["output"] = "Graded with your own hidden inputs (per-student seeds)."

@@ -23,7 +23,8 @@ class TestResult:
     `output` is the complete feedback (call, expected, got, problem, likely
     mistake). The structured fields split it so that a rendering can choose:
     `kind` ("" when passed, else "wrong", "error", "not_implemented",
-    "import_error", "missing_function", "timeout", "grader_error"),
+    "import_error", "missing_function", "timeout", "grader_error", or
+    "not_submitted" when no answer was graded at all),
     `functions` the student functions the test exercises, `function` the one
     that failed, `problem` what differs in words (no values), `diagnosis` the
     likely-mistake sentence (no values) and `details` the rest of `output`.
@@ -112,7 +113,7 @@ def summary_output(test: TestResult) -> str:
     if test.status == "passed":
         return ""
     lines = [f"checked: {test.title}", f"points:  {test.score:g}/{test.max_score:g}"]
-    if test.kind in {"not_implemented", "missing_function", "import_error", "timeout", "error"}:
+    if test.kind in {"not_implemented", "missing_function", "import_error", "timeout", "error", "not_submitted"}:
         first = (test.diagnosis or test.output).strip().splitlines()
         lines.append(f"problem: {first[0] if first else test.kind}")
         return "\n".join(lines)
@@ -143,7 +144,8 @@ def redact(result: ExerciseResult, mode: str) -> ExerciseResult:
     redacted = copy.deepcopy(result)
     redacted.feedback_mode = mode
     for test in redacted.tests:
-        test.output = summary_output(test)
+        if test.output:  # an empty output (a reason said once, on an earlier test) stays empty
+            test.output = summary_output(test)
         test.details = ""
     return redacted
 

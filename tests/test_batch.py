@@ -63,9 +63,24 @@ def klass(tmp_path_factory) -> dict[str, Path | None]:
 @pytest.fixture(scope="module")
 def batch_run(klass):
     root = klass["root"]
+    # full feedback: the outputs are compared with `grade`'s, which shows inputs and values
     proc = run_grade("batch", UNSAFE, str(root / "submissions"), "--out", str(root / "out"), "-e", EX.name,
-                     "--timeout", TIMEOUT, "--seed", str(SEED), "--jobs", "2", timeout=240)
+                     "--timeout", TIMEOUT, "--seed", str(SEED), "--jobs", "2", "--hidden-feedback", "full", timeout=240)
     return proc
+
+
+def test_students_results_show_no_hidden_values_by_default(klass, tmp_path):
+    out = tmp_path / "summary"
+    proc = run_grade("batch", UNSAFE, str(klass["root"] / "submissions"), "--out", str(out), "-e", EX.name,
+                     "--timeout", TIMEOUT, "--seed", str(SEED), "--jobs", "2", timeout=240)
+    assert proc.returncode in (0, 1), proc.stderr
+    failed = [t for f in out.iterdir() if (f / "results.json").is_file()
+              for t in json.loads((f / "results.json").read_text())["tests"] if t["score"] < t["max_score"]]
+    assert failed  # the class has wrong submissions
+    for test in failed:
+        if test["output"]:
+            assert test["output"].startswith("checked: ") and "points:" in test["output"]
+            assert "expected:" not in test["output"] and "call:" not in test["output"], test["output"]
 
 
 def _gradebook(out: Path) -> dict[str, dict[str, str]]:

@@ -132,7 +132,7 @@ def test_reference_and_wrong_submissions(bundle, tmp_path):
     assert all(t["score"] == 0 for t in others)
     for exercise in load_catalog()[1:]:  # the missing file is said once per exercise, on its first test
         tests = [t for t in others if t["number"].startswith(f"{exercise.number}.")]
-        assert tests[0]["output"].startswith(f"No {exercise.file}") and all(not t["output"] for t in tests[1:])
+        assert f"No {exercise.file}" in tests[0]["output"] and all(not t["output"] for t in tests[1:])
         assert f"{exercise.name}: not submitted" in good["output"]
     assert f"{EX.name}: graded nested/exercises/{EX.file}" in good["output"]
     assert f"{EX.name}: graded nested/exercises/{EX.file}" in good["_stdout"]
@@ -141,11 +141,13 @@ def test_reference_and_wrong_submissions(bundle, tmp_path):
 
     bad = _run(bundle, tmp_path / "bad", {EX.file: wrong})
     ws = make_workspace(tmp_path / "ws", {EX.file: wrong})
-    _, alone = grade_json(ws, EX.name, seed=DEFAULT_SEED)
+    # Gradescope shows students the summary (no hidden inputs or values): what `--hidden-feedback summary` shows
+    _, alone = grade_json(ws, EX.name, "--hidden-feedback", "summary", seed=DEFAULT_SEED)
     assert 0 < alone["score"] < EX.max_score
     bad_ex1 = [t for t in bad["tests"] if t["name"].startswith(f"{EX.name} ·")]
     assert [t["score"] for t in bad_ex1] == [t["score"] for t in alone["tests"]]
     assert [t["output"] for t in bad_ex1] == [t["output"] for t in alone["tests"]]
+    assert all("expected:" not in t["output"] for t in bad_ex1)
 
     for results in (good, bad):
         results.pop("_stdout")
@@ -205,7 +207,9 @@ def test_per_student_seeds_from_the_bundled_secret(tmp_path):
     course = tmp_path / "course"
     secret = create_secret(course)
     out = tmp_path / "ag.zip"
-    proc = run_grade("instructor", "gradescope", str(out), "-e", "1", "--unsafe-no-sandbox", cwd=course)
+    # full feedback, so that the outputs show each student's own hidden inputs
+    proc = run_grade("instructor", "gradescope", str(out), "-e", "1", "--unsafe-no-sandbox", "--hidden-feedback", "full",
+                     cwd=course)
     assert proc.returncode == 0 and "per-student seeds" in proc.stdout, proc.stderr
     source = tmp_path / "source"
     with zipfile.ZipFile(out) as zf:

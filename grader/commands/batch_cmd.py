@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from grader.commands.common import EXERCISE
+from grader.commands.grade_cmd import hidden_feedback_option
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -91,9 +92,10 @@ class _Progress:
 @click.option("--unsafe-no-sandbox", is_flag=True,
               help="Grade even though this machine offers no filesystem confinement for student code.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
+@hidden_feedback_option("summary")
 def command(submissions: Path, out: Path, jobs: int | None, force: bool, exercises: tuple, timeout: float | None,
             budget: float | None, seed: int | None, secret: Path | None, scheduler: str | None,
-            unsafe_no_sandbox: bool, as_json: bool) -> None:
+            unsafe_no_sandbox: bool, as_json: bool, hidden_feedback: str) -> None:
     """Grade every student's submission under SUBMISSIONS into --out.
 
     \b
@@ -148,6 +150,7 @@ def command(submissions: Path, out: Path, jobs: int | None, force: bool, exercis
         raise click.UsageError(str(exc)) from None
     workers = jobs or os.cpu_count() or 1
     planned = plan(submissions, chosen, seeds=seeds, limits=limits, budget=budget)
+    planned.hidden_feedback = hidden_feedback
     if not planned.students:
         click.echo("No submissions found: expected one folder per student holding exercise files "
                    "or notebooks.", err=True)

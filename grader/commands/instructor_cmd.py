@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from grader.commands.common import EXERCISE
+from grader.commands.grade_cmd import hidden_feedback_option
 from grader.instructor import DEFAULT_SEED
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
@@ -118,10 +119,11 @@ def student_kit_command(out: Path, force: bool, exercises: tuple) -> None:
               help="Seconds each call into student code may take [default: 5].")
 @click.option("--unsafe-no-sandbox", is_flag=True,
               help="Let the autograder grade even if the image offers no filesystem confinement.")
+@hidden_feedback_option("summary")
 @_exercise_option
 def gradescope_command(out: Path, force: bool, seed: int | None, secret: Path | None, student_id_field: str,
                        hidden_visibility: str, timeout: float | None, unsafe_no_sandbox: bool,
-                       exercises: tuple) -> None:
+                       hidden_feedback: str, exercises: tuple) -> None:
     """Build a Gradescope autograder zip at OUT.
 
     Upload OUT as the assignment's autograder. Students submit their
@@ -147,7 +149,7 @@ def gradescope_command(out: Path, force: bool, seed: int | None, secret: Path | 
         except SecretError as exc:
             raise click.UsageError(str(exc)) from None
     names = build_zip(out, exercises=[e.name for e in exercises], seed=DEFAULT_SEED if seed is None else seed,
-                      hidden_visibility=hidden_visibility,
+                      hidden_visibility=hidden_visibility, hidden_feedback=hidden_feedback,
                       call_timeout=timeout if timeout is not None else DEFAULT_CALL_TIMEOUT,
                       secret=secret_file, student_id_field=student_id_field, unsafe_no_sandbox=unsafe_no_sandbox)
     graded = ", ".join(e.name for e in exercises) or "every exercise"

@@ -49,6 +49,7 @@ class AutograderConfig:
     student_id_field: str = "sid"  # which field of submission_metadata.json's user is the student id
     unsafe_no_sandbox: bool = False  # grade even without filesystem confinement on the image
     seeds: dict[str, int] = field(default_factory=dict)  # set by the root runner for its unprivileged child
+    hidden_feedback: str = "summary"  # what a failed hidden test shows students (`grader.results.redact`)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2) + "\n"
@@ -186,6 +187,7 @@ def build_zip(
     secret: Path | None = None,
     student_id_field: str = "sid",
     unsafe_no_sandbox: bool = False,
+    hidden_feedback: str = "summary",
 ) -> list[str]:
     """Write the autograder zip to `out`; returns the names it holds.
 
@@ -197,7 +199,7 @@ def build_zip(
     chosen = select_exercises(exercises)
     config = AutograderConfig([e.name for e in chosen], seed, hidden_visibility, call_timeout,
                               per_student_seeds=secret is not None, student_id_field=student_id_field,
-                              unsafe_no_sandbox=unsafe_no_sandbox)
+                              unsafe_no_sandbox=unsafe_no_sandbox, hidden_feedback=hidden_feedback)
     files = _package_files()
     names = {name for _, name in files}
     texts = {

@@ -45,7 +45,7 @@ from typing import Any
 
 from grader.instructor.gradescope import SECRET_NAME, AutograderConfig, select_exercises
 from grader.instructor.notebooks import is_visible_test
-from grader.results import ExerciseResult, results_json
+from grader.results import ExerciseResult, redact, results_json
 
 UNPRIVILEGED_ENV = "GRADER_AUTOGRADER_USER"
 MAX_CHILD_OUTPUT = 32 * 1024 * 1024
@@ -144,7 +144,7 @@ def failure_json(message: str) -> dict[str, Any]:
 
 def _results(submission: Path, config: AutograderConfig, root: Path, source: Path) -> dict[str, Any]:
     results, lines = grade_submission(submission, config, root=root, source=source)
-    data = results_json(results)
+    data = results_json([redact(r, config.hidden_feedback) for r in results])
     head = "\n".join(lines)
     if config.per_student_seeds or config.seeds:
         data["output"] = "Graded with your own hidden inputs."

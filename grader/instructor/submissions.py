@@ -259,6 +259,8 @@ def zero_result(exercise: Exercise, seed: int, message: str) -> ExerciseResult:
                 output=message,
                 number=f"{exercise.number}.{number}",
                 test_id=test_id,
+                kind="not_submitted",  # nothing of the student's ran: the message is all there is to say
+                diagnosis=message,
             )
         )
     return result
