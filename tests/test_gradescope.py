@@ -208,8 +208,8 @@ def test_per_student_seeds_from_the_bundled_secret(tmp_path):
     secret = create_secret(course)
     out = tmp_path / "ag.zip"
     # full feedback, so that the outputs show each student's own hidden inputs
-    proc = run_grade("instructor", "gradescope", str(out), "-e", "1", "--unsafe-no-sandbox", "--hidden-feedback", "full",
-                     cwd=course)
+    proc = run_grade("instructor", "gradescope", str(out), "-e", "1", "--unsafe-no-sandbox",
+                     "--hidden-feedback", "full", cwd=course)
     assert proc.returncode == 0 and "per-student seeds" in proc.stdout, proc.stderr
     source = tmp_path / "source"
     with zipfile.ZipFile(out) as zf:
