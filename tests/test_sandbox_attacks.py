@@ -12,9 +12,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -32,7 +34,9 @@ ATTACKS = {
     "exec_reference": """
 import glob, os, sys
 for _root in [{repo!r}, *sys.path]:
-    for _path in glob.glob(os.path.join(_root, "**", "exercise1_update_rule.py"), recursive=True):
+    for _path in glob.glob(os.path.join(_root, "*", "exercise1_update_rule.py")) + glob.glob(
+            os.path.join(_root, "grader", "*", "exercise1_update_rule.py")) + [
+            os.path.join(_root, "solutions", "exercise1_update_rule.py")]:
         try:
             exec(compile(open(_path).read(), _path, "exec"), globals())
         except Exception:
@@ -209,32 +213,37 @@ def _ours(pid: str, grade: str) -> bool:
 def _processes_under(folder: Path, since: int = 0, grade: int = 0) -> list[str]:
     """Processes a grading run left behind.
 
-    As root: any process whose working directory is inside `folder` (the run's
-    private temp dirs). Any user: any process forked from a zygote (its command
-    line names the zygote module) started since `since` (clock ticks since
-    boot) that is not this test process's own.
+    Any process whose working directory is inside `folder` (the run's private
+    temp dirs). Where that cannot be read (not root: workers are non-dumpable),
+    any process of this user forked from a zygote (its command line names the
+    zygote module) started since `since` (clock ticks since boot) that is not
+    this test process's own.
     """
     found = []
     for name in os.listdir("/proc"):
         if not name.isdigit():
             continue
         try:
-            cwd = os.readlink(f"/proc/{name}/cwd")
+            cwd: str | None = os.readlink(f"/proc/{name}/cwd")
         except OSError:
-            cwd = ""
-        if cwd.startswith(str(folder)):
-            found.append(f"{name} {cwd}")
+            cwd = None  # a non-dumpable worker of ours, or another user's process
+        if cwd is not None:  # exact: inside this run's private folders or not
+            if cwd.startswith(str(folder)):
+                found.append(f"{name} {cwd}")
             continue
         if not since:
             continue
         try:
             with open(f"/proc/{name}/cmdline", "rb") as fh:
                 cmdline = fh.read()
+            with open(f"/proc/{name}/status") as fh:
+                uid = next(int(line.split()[1]) for line in fh if line.startswith("Uid:"))
             fields = _stat(name)
-        except OSError:
+        except (OSError, StopIteration):
             continue
-        if b"grader.sandbox.zygote_server" in cmdline and int(fields[19]) >= since and fields[0] != "Z" \
-                and not _ours(name, str(grade)):
+        # Other users' processes (the machine may be shared) are not ours to judge.
+        if uid == os.getuid() and b"grader.sandbox.zygote_server" in cmdline and int(fields[19]) >= since \
+                and fields[0] != "Z" and not _ours(name, str(grade)):
             found.append(f"{name} (from a zygote)")
     return found
 
@@ -247,11 +256,23 @@ def _left_running(folder: Path, since: int, grace: float = 15.0) -> list[str]:
     return found
 
 
+@pytest.fixture
+def run_tmp():
+    """TMPDIR for one grading run: its private folders land here (enterable by a worker's uid 65534)."""
+    folder = Path(tempfile.mkdtemp(prefix="grade-attack-", dir="/tmp"))
+    folder.chmod(0o711)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+# What the stub's own feedback says once the attack ran: proof that the worker did run the file.
+EXPECTED = {"flood": "output limit"}
+
+
 @pytest.mark.parametrize("attack", sorted(ATTACKS))
-def test_attack_earns_nothing_changes_nothing_leaves_nothing(attack, env_mode, tmp_path):
+def test_attack_earns_nothing_changes_nothing_leaves_nothing(attack, env_mode, tmp_path, run_tmp):
     workspace = tmp_path / "student"
-    tmp = tmp_path / "tmp"
-    tmp.mkdir()
+    tmp = run_tmp
     protected = _protected(tmp_path, make_workspace(workspace, {}))
     results = workspace / "results.json"
     code = ATTACKS[attack].format(repo=str(REPO), protected=[str(p) for p in protected],
@@ -267,6 +288,8 @@ def test_attack_earns_nothing_changes_nothing_leaves_nothing(attack, env_mode, t
     assert proc.returncode == 1, proc.stderr
     result = json.loads(proc.stdout)  # exactly one JSON document: ours
     assert result["score"] == 0, [t["name"] for t in result["tests"] if t["score"]]
+    expected = EXPECTED.get(attack, "not implemented yet")
+    assert any(expected in t["output"] for t in result["tests"]), result["tests"][0]["output"]
     assert elapsed < 180
     if attack == "daemon":
         time.sleep(5)  # the daemon would have written by now
@@ -284,7 +307,7 @@ def test_the_memory_bound_is_reported_as_it_is():
         assert layers.detect().level != "full"
 
 
-def test_sigterm_and_sigkill_of_grade_leave_no_worker(tmp_path):
+def test_sigterm_and_sigkill_of_grade_leave_no_worker(tmp_path, run_tmp):
     """`grade` killed mid-run: the keeper sees its pipe close and kills the worker and its children."""
     hang = STUB + """
 import os, time
@@ -299,8 +322,8 @@ def gradient_step(*args):
 """
     workspace = make_workspace(tmp_path / "student", {FILE: hang})
     for sig in (signal.SIGTERM, signal.SIGKILL, signal.SIGINT):
-        tmp = tmp_path / f"tmp-{sig.name}"
-        tmp.mkdir()
+        tmp = run_tmp / sig.name
+        tmp.mkdir(mode=0o711)
         since = _ticks_now()
         proc = subprocess.Popen(
             [sys.executable, "-m", "grader.cli", "exercise1", "--no-record", "--timeout", "60",
@@ -308,9 +331,9 @@ def gradient_step(*args):
             env={**os.environ, "TMPDIR": str(tmp)}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 60
-        while len(_processes_under(tmp, since, proc.pid)) < 4 and time.monotonic() < deadline:
-            time.sleep(0.2)  # the zygote, a keeper, the worker and its daemon
-        assert len(_processes_under(tmp, since, proc.pid)) >= 4, "the worker never started"
+        while len(_processes_under(tmp, since, proc.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)  # at least the worker and its daemon
+        assert len(_processes_under(tmp, since, proc.pid)) >= 2, "the worker never started"
         time.sleep(2)
         proc.send_signal(sig)
         proc.wait(timeout=60)

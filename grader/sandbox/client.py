@@ -513,6 +513,18 @@ _MAX_COPIED_FILE = 4 * 1024 * 1024
 _MAX_COPIED_FILES = 64
 
 
+def _base_dir(uid: int | None) -> str | None:
+    """Where private folders go: the temp dir, unless a worker of another uid could not enter it."""
+    if uid is None:
+        return None
+    from grader.sandbox.layers import _readable_by_others
+
+    base = tempfile.gettempdir()
+    if _readable_by_others(base) is None:
+        return base
+    return "/tmp" if _readable_by_others("/tmp") is None else base
+
+
 class _PrivateDirs:
     """A worker's private folder: a read-only copy of the submission, a writable work dir, the log.
 
@@ -522,7 +534,7 @@ class _PrivateDirs:
     """
 
     def __init__(self, path: Path, uid: int | None) -> None:
-        self.root = Path(tempfile.mkdtemp(prefix="grade-worker-"))
+        self.root = Path(tempfile.mkdtemp(prefix="grade-worker-", dir=_base_dir(uid)))
         os.chmod(self.root, 0o711)
         self.src = self.root / "src"
         self.work = self.root / "work"
