@@ -19,10 +19,12 @@ import sys
 import pytest
 from helpers import REPO, SOLUTIONS, make_workspace, run_grade
 
+from grader.catalog import resolve
 from grader.progress import ProgressStore
 
 FILE = "exercise1_update_rule.py"
 REF = (SOLUTIONS / FILE).read_text()
+FULL = resolve("exercise1").max_score
 LAYER_KEYS = {"filesystem", "network", "processes", "cleanup", "memory", "uid", "level"}
 
 
@@ -70,7 +72,7 @@ def test_no_confinement_warns_once_per_workspace_and_grades(tmp_path):
     warnings = [line for line in first.stderr.splitlines() if line.startswith("warning:")]
     assert len(warnings) == 1 and "grade doctor" in warnings[0]
     assert "warning:" not in second.stderr
-    assert "Score: 15/15" in second.stdout
+    assert f"Score: {FULL}/{FULL}" in second.stdout
 
 
 def test_a_corrupt_store_is_moved_aside_and_a_fresh_one_used(tmp_path):
@@ -81,11 +83,11 @@ def test_a_corrupt_store_is_moved_aside_and_a_fresh_one_used(tmp_path):
     assert listing.returncode == 0 and "Traceback" not in listing.stderr
     proc = run_grade("exercise1", "--path", str(ws))
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
-    assert "Score: 15/15" in proc.stdout
+    assert f"Score: {FULL}/{FULL}" in proc.stdout
     aside = list(_db(ws).parent.glob("progress.sqlite3.broken-*"))
     assert len(aside) == 1 and aside[0].read_bytes().startswith(b"this is not")
     assert "moved it to" in listing.stderr + proc.stderr
-    assert [a.score for a in ProgressStore(_db(ws)).attempts()] == [15.0]
+    assert [a.score for a in ProgressStore(_db(ws)).attempts()] == [float(FULL)]
 
 
 def test_a_foreign_database_is_moved_aside(tmp_path):
@@ -100,7 +102,7 @@ def test_a_foreign_database_is_moved_aside(tmp_path):
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
     assert "moved it to" in proc.stderr
     assert len(list(_db(ws).parent.glob("progress.sqlite3.broken-*"))) == 1
-    assert [a.score for a in ProgressStore(_db(ws)).attempts()] == [15.0]
+    assert [a.score for a in ProgressStore(_db(ws)).attempts()] == [float(FULL)]
     progress = run_grade("progress", "--path", str(ws))
     assert progress.returncode == 0 and "Traceback" not in progress.stderr
 
@@ -138,12 +140,12 @@ def test_read_only_workspace_prints_the_report_then_one_line(tmp_path):
         pytest.skip("root without mount namespaces: a read-only workspace cannot be simulated")
     proc = run("exercise1", "--path", str(ws))
     assert proc.returncode == 0, proc.stderr
-    assert "Score: 15/15" in proc.stdout
+    assert f"Score: {FULL}/{FULL}" in proc.stdout
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert len([line for line in lines if line.startswith("attempt not recorded: ")]) == 1, proc.stderr
     assert "Traceback" not in proc.stderr
     listing = run("list", "--path", str(ws))
-    assert listing.returncode == 0 and "5/15" in listing.stdout.replace(" ", ""), listing.stdout + listing.stderr
+    assert listing.returncode == 0 and f"5/{FULL}" in listing.stdout.replace(" ", ""), listing.stdout + listing.stderr
     progress = run("progress", "--path", str(ws))
     assert progress.returncode == 0 and "Traceback" not in progress.stderr
     assert [a.score for a in ProgressStore(_db(ws)).attempts()] == [5.0]
@@ -164,7 +166,7 @@ def test_full_disk_prints_the_report_then_one_line(tmp_path):
     proc = subprocess.run(_as_root_in_mount_namespace(script), capture_output=True, text=True, cwd=REPO,
                           env={**os.environ, "NO_COLOR": "1"}, timeout=120)
     assert proc.returncode == 0, proc.stderr
-    assert "Score: 15/15" in proc.stdout
+    assert f"Score: {FULL}/{FULL}" in proc.stdout
     not_recorded = [line for line in proc.stderr.splitlines() if line.startswith("attempt not recorded: ")]
     assert len(not_recorded) == 1, proc.stderr
     assert "Traceback" not in proc.stderr
