@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import re
@@ -11,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import SUBMISSIONS, mutate, reference_source, submission, submission_edits
+from helpers import SUBMISSIONS, mutate, reference_source, run_grade, submission, submission_edits
 
 from grader.catalog import load_catalog, resolve
 from grader.instructor.course_secret import SECRET_FILE, load_secret, student_seed
@@ -339,7 +340,6 @@ def test_kernel_patching_cheat_scores_zero(graded_course):
 
 @E2E
 def test_grades_equal_grade_file_with_each_students_seed(graded_course, tmp_path):
-    # At merge: also compare with `grade batch` run with the same course secret (it lives on another branch).
     course = graded_course["course"]
     secret = load_secret(course / SECRET_FILE)
     path = tmp_path / EX.file
@@ -354,6 +354,16 @@ def test_grades_equal_grade_file_with_each_students_seed(graded_course, tmp_path
     random_step = [o["test_gradient_step_random"] for o in outputs.values()]
     assert len({next(line for line in o.splitlines() if line.startswith("call:")) for o in random_step}) == 3
     graded_course["outputs"] = outputs
+    # `grade batch` on the same course folder (it finds submitted/ and the course secret there)
+    # gives every student the same hidden inputs, hence the same score as nbgrader.
+    out = tmp_path / "grades"
+    proc = run_grade("batch", str(course), "--out", str(out), "-e", EX.name, "--unsafe-no-sandbox", timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "per-student seeds from the course secret" in proc.stderr, proc.stderr
+    with (out / "gradebook.csv").open(newline="", encoding="utf-8") as fh:
+        book = {row["student"]: row for row in csv.DictReader(fh)}
+    for student in ("ana", "ben", "chloé"):
+        assert float(book[student][EX.name]) == graded_course["totals"][student], student
 
 
 @E2E

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.catalog import Exercise
-from grader.sandbox.client import CallOutcome
+from grader.sandbox.client import CallOutcome, StudentError
 from grader.sandbox.codec import CallableRef, from_jsonable, to_jsonable
 
 RUNTIME_PATH = Path(__file__).resolve().parent.parent / "visible" / "runtime.py"
@@ -65,7 +65,12 @@ class _ReferenceStudent:
         # Tabulating: keep the CallableRef, so the student's side of the call is recorded too.
         resolved = [a.resolve() if isinstance(a, CallableRef) and not self._tabulate else a
                     for a in copy.deepcopy(list(args))]
-        value = getattr(self._reference, func)(*resolved, **copy.deepcopy(kwargs))
+        try:
+            value = getattr(self._reference, func)(*resolved, **copy.deepcopy(kwargs))
+        except Exception as exc:  # a test that checks a documented error (check_raises)
+            self._recording.calls.append({"func": func, "args": to_jsonable(list(args)),
+                                          "expected": None, "raises": type(exc).__name__, "mutants": []})
+            return CallOutcome(error=StudentError(kind="exception", type=type(exc).__name__, message=str(exc)))
         if info is None or info["func"] != func:  # e.g. a symbolic check: only the value is known
             info = {"func": func, "args": to_jsonable(list(args)), "expected": to_jsonable(value), "mutants": []}
         self._recording.calls.append(info)
