@@ -172,8 +172,9 @@ def float64_equal(names: tuple[str, ...]) -> Any:
         reason = parts(expected, got)
         dtype = _low_precision(got)
         if reason is not None and dtype is not None:
+            text = reason if isinstance(reason, str) else reason.reason  # parts_equal gives a Mismatch
             return (f"your result holds {dtype} arrays (about 7 significant digits): compute in float64, "
-                    "e.g. np.asarray(x, dtype=float); the bias correction and ε need the precision.\n" + reason)
+                    "e.g. np.asarray(x, dtype=float); the bias correction and ε need the precision.\n" + text)
         return reason
 
     return equal
