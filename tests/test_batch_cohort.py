@@ -175,7 +175,9 @@ def test_course_secret_gives_each_student_their_own_seed(tmp_path):
     course = tmp_path / "course"
     secret = create_secret(course)
     subs = _class(course / "submissions", {"s1": ADDS_STEP, "s2": ADDS_STEP})
-    proc = run_grade("batch", UNSAFE, str(subs), "--out", str(tmp_path / "out"), "-e", EX.name, timeout=600)
+    # full feedback: each student's outputs then quote their own hidden inputs
+    proc = run_grade("batch", UNSAFE, str(subs), "--out", str(tmp_path / "out"), "-e", EX.name,
+                     "--hidden-feedback", "full", timeout=600)
     assert proc.returncode == 0 and "per-student seeds from the course secret" in proc.stderr, proc.stderr
     outputs = {}
     for student in ("s1", "s2"):

@@ -129,8 +129,8 @@ def test_answers_are_behind_a_reveal_and_math_is_mathml(site):
 def test_a_lesson_added_later_is_picked_up(tmp_path, monkeypatch):
     lessons = tmp_path / "lessons"
     shutil.copytree(course.lessons_dir(), lessons)
-    (lessons / "07-momentum.md").write_text(
-        "# 7 · Momentum\n\nA velocity $v_t = \\beta v_{t-1} + \\nabla J$ and a figure:\n\n"
+    (lessons / "11-momentum.md").write_text(
+        "# 11 · Momentum\n\nA velocity $v_t = \\beta v_{t-1} + \\nabla J$ and a figure:\n\n"
         "![The bowl](../figures/bowl.png)\n\nDo next: `grade exercise1`.\n", encoding="utf-8")
     monkeypatch.setattr(course, "lessons_dir", lambda: lessons)
     course.load_lessons.cache_clear()
@@ -138,11 +138,11 @@ def test_a_lesson_added_later_is_picked_up(tmp_path, monkeypatch):
         report = build_site(tmp_path / "out")
     finally:
         course.load_lessons.cache_clear()
-    assert "lesson-07-momentum.html" in report.pages
-    page = (tmp_path / "out" / "lesson-07-momentum.html").read_text(encoding="utf-8")
+    assert "lesson-11-momentum.html" in report.pages
+    page = (tmp_path / "out" / "lesson-11-momentum.html").read_text(encoding="utf-8")
     assert '<math xmlns="http://www.w3.org/1998/Math/MathML" display="inline">' in page
     assert 'src="figures/bowl.png"' in page
-    assert "lesson-07-momentum.html" in (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    assert "lesson-11-momentum.html" in (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
 
 
 def test_site_into_a_file_is_a_usage_error(tmp_path):

@@ -170,7 +170,7 @@ INIT_NETWORK_MUTANTS = [
 
 
 def test_init_network(student, ref, rng):
-    """init_network: the docstring's [3, 4, 1] He network and random deep networks, every weight from the seed."""
+    """init_network: the docstring's [3, 4, 1] He network and random deep networks, drawn as the docstring says."""
     cases = [([3, 4, 1], "he", 0, 1.0)]
     sizes = [int(v) for v in rng.integers(2, 7, size=5)]
     cases += [(sizes, "xavier", int(rng.integers(0, 10_000)), 1.0),

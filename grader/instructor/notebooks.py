@@ -205,7 +205,9 @@ Every test cell below calls one of these two functions:
 Nothing here is graded: grading re-runs every test outside this notebook.
 """
 
-_GRADE_SENTENCE = re.compile(r"Fill in every function below, then run `grade exercise\d+`\.")
+# The stub's closing instruction speaks of the `grade` command, which a notebook does not use:
+# "Fill in every function (or solution region) below, then run `grade exerciseN` (and …)."
+_GRADE_SENTENCE = re.compile(r"Fill in every [a-z ]+ below,\s+then run `grade exercise\d+`(?:\s+\([^)]*\))?\.")
 
 
 def _intro(exercise: Exercise, solution: SolutionFile) -> str:
