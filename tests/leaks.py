@@ -34,7 +34,8 @@ def numbers(data: Any) -> set[str]:
     found = set()
     for v in values:
         for text in (f"{v:.6g}", f"{v:.4f}"):
-            if len(text.strip("-0.").replace(".", "")) >= 5:
+            mantissa = text.split("e")[0]  # 1e-09 has one significant digit, not five characters
+            if len(mantissa.strip("-0.").replace(".", "")) >= 5:
                 found.add(text)
     return found
 
