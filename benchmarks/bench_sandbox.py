@@ -70,27 +70,33 @@ def main() -> None:
         subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", "-f", str(old), args.old_ref],
                        check=True, capture_output=True)
         try:
-            ws = Path(tmp) / "ws"
-            (ws / "exercises").mkdir(parents=True)
-            shutil.copy(REPO / "solutions" / FILE, ws / "exercises" / FILE)
-            for root in (REPO, old):
+            designs = {"old (fork from the grader)": old, "new (confined, from a zygote)": REPO}
+            # Each design grades its own reference solution (exercise 1 changed between them), so both
+            # runs are full-marks runs of the same shape.
+            spaces: dict[str, Path] = {}
+            for index, (name, root) in enumerate(designs.items()):
+                spaces[name] = Path(tmp) / f"ws{index}"
+                (spaces[name] / "exercises").mkdir(parents=True)
+                shutil.copy(root / "solutions" / FILE, spaces[name] / "exercises" / FILE)
                 subprocess.run([py, "-m", "compileall", "-q", str(root / "grader"), str(root / "solutions")],
                                check=True)
-            # `python -m grader.cli` run from a checkout imports that checkout's grader.
-            grade = [py, "-m", "grader.cli", "exercise1", "--no-record", "--seed", "1", "--path", str(ws)]
-            designs = {"old (fork from the grader)": old, "new (confined, from a zygote)": REPO}
-            for cwd in designs.values():
-                _run(grade, cwd)  # warm-up
+
+            def grade(name: str) -> list[str]:
+                # `python -m grader.cli` run from a checkout imports that checkout's grader.
+                return [py, "-m", "grader.cli", "exercise1", "--no-record", "--seed", "1", "--path", str(spaces[name])]
+
+            for name, cwd in designs.items():
+                _run(grade(name), cwd)  # warm-up
             times: dict[str, list[float]] = {name: [] for name in designs}
             for _ in range(args.runs):
                 for name, cwd in designs.items():
-                    times[name].append(_run(grade, cwd))
+                    times[name].append(_run(grade(name), cwd))
             cold = {name: statistics.median(t) for name, t in times.items()}
 
             per_job: dict[str, list[float]] = {name: [] for name in designs}
             for _ in range(3):
                 for name, cwd in designs.items():
-                    out = subprocess.run([py, "-c", _LOOP, str(ws / "exercises" / FILE), str(args.jobs)],
+                    out = subprocess.run([py, "-c", _LOOP, str(spaces[name] / "exercises" / FILE), str(args.jobs)],
                                          cwd=cwd, capture_output=True, text=True, check=True).stdout
                     per_job[name].append(float(out.split()[-1]))
             warm = {name: statistics.median(t) for name, t in per_job.items()}
