@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from helpers import SUBMISSIONS, mutate, reference_source, run_grade, submission, submission_edits
+from leaks import numbers
 
 from grader.catalog import load_catalog, resolve
 from grader.instructor.course_secret import SECRET_FILE, load_secret, student_seed
@@ -380,37 +381,7 @@ def test_feedback_names_each_test_and_leaks_no_hidden_value(graded_course):
             if is_visible_test(test):
                 continue
             for call in record_calls(EX, test, seed=seed):
-                forbidden |= _numbers(call["expected"]) | _numbers(call["args"])
+                forbidden |= numbers(call["expected"]) | numbers(call["args"])
         assert len(forbidden) > 20
         leaked = sorted(n for n in forbidden if n in html)
         assert not leaked, leaked
-
-
-def _numbers(data) -> set[str]:
-    """The distinctive decimal renderings (5+ significant digits) of every number in codec data."""
-    import numpy as np
-
-    from grader.sandbox.codec import from_jsonable
-
-    values = np.asarray([], dtype=float)
-
-    def walk(value):
-        nonlocal values
-        if isinstance(value, np.ndarray) and value.dtype.kind in "fi":
-            values = np.concatenate([values, value.ravel().astype(float)])
-        elif isinstance(value, float | int) and not isinstance(value, bool):
-            values = np.append(values, float(value))
-        elif isinstance(value, list | tuple):
-            for v in value:
-                walk(v)
-        elif isinstance(value, dict):
-            for v in value.values():
-                walk(v)
-
-    walk(from_jsonable(data))
-    found = set()
-    for v in values:
-        for text in (f"{v:.6g}", f"{v:.4f}"):
-            if len(text.strip("-0.").replace(".", "")) >= 5:
-                found.add(text)
-    return found
