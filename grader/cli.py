@@ -39,6 +39,20 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
 }
 
 
+def _prewarm(preload: tuple[str, ...]) -> None:
+    """Start the sandbox's zygote now, before this process imports numpy and pytest.
+
+    The zygote is a fresh interpreter that imports numpy (and sympy for some
+    exercises) on its own; begun here it does so on the other core while we
+    import the grading code, instead of after it. Not for `--help`.
+    """
+    if os.environ.get("GRADE_NO_PREWARM") or {"-h", "--help"} & set(sys.argv[1:]):
+        return
+    from grader.sandbox.zygote import shared_zygote
+
+    shared_zygote(preload)
+
+
 class LazyGroup(click.Group):
     """A group whose sub-commands live in modules imported on first use."""
 
@@ -55,6 +69,7 @@ class LazyGroup(click.Group):
             exercise = resolve(cmd_name)
         except UnknownExercise:
             return None
+        _prewarm(exercise.preload)
         from grader.commands.grade_cmd import exercise_command
 
         return exercise_command(exercise)

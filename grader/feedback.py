@@ -91,12 +91,14 @@ def explain_dependencies(result: ExerciseResult, exercise: Exercise, student_pat
             test.diagnosis = "your file could not be imported: fix the error shown at the top first."
         return
 
+    failing = {t.function for t in result.tests if t.status != "passed" and t.function}
+    if not failing:  # nothing to blame on a callee: skip parsing the files
+        return
     try:
         source = student_path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         source = ""
     graph = call_graph(source) or call_graph(Path(solution_path(exercise.file)).read_text(encoding="utf-8"))
-    failing = {t.function for t in result.tests if t.status != "passed" and t.function}
     order = list(graph)
     for test in result.tests:
         if test.status == "passed" or test.kind not in {"wrong", "error"} or not test.function:

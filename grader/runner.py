@@ -1,9 +1,11 @@
-"""Grading one exercise: start the sandbox, run its hidden pytest module, score.
+"""Grading one exercise: start the sandbox, run its hidden test module, score.
 
 The student's file is imported only inside the worker process; this process
 imports the reference solution and the hidden tests, and computes every
-verdict. pytest runs in-process with plugin autoloading off and no terminal
-output, so the only thing it contributes is collection and fixtures.
+verdict. The hidden tests are pytest-style functions taking the conftest's
+fixtures; by default they are called directly (`_run_direct`), or through
+pytest in-process (plugin autoloading off, no terminal output) with
+`GRADE_ENGINE=pytest`: pytest then contributes collection and fixtures only.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from grader.sandbox.client import Limits, StudentModule
 from grader.stubs import solution_path
 
 HIDDEN_DIR = Path(__file__).resolve().parent / "hidden"
+ENGINES = ("direct", "pytest")
 _UNUSED_PLUGINS = (
     "stepwise", "warnings", "logging", "junitxml", "doctest", "pastebin", "legacypath", "tmpdir",
     "monkeypatch", "recwarn", "setuponly", "setupplan", "unittest", "faulthandler", "debugging",
@@ -102,60 +105,45 @@ def grade_file(
     seed: int,
     limits: Limits | None = None,
     only: frozenset[str] | None = None,
-    engine: str = "pytest",
+    engine: str | None = None,
 ) -> ExerciseResult:
     """Grade `student_path` as `exercise`; always returns a result, never hangs.
 
     `only`: run just these hidden test ids (`grade exerciseN -k NAME`); the
-    result then holds those tests alone. `engine="direct"` calls the hidden test
-    functions without pytest (same fixtures, same verdicts, no start-up cost):
-    `grade watch` uses it in its warm process.
+    result then holds those tests alone. `engine`: "direct" (the default) calls
+    the hidden test functions with the conftest's fixtures, without pytest;
+    "pytest" runs the same module through pytest. Verdicts are identical (a
+    test compares them on every exercise); direct saves pytest's import and
+    session, about 0.2 s per exercise. `GRADE_ENGINE=pytest` selects pytest.
     """
+    engine = engine or os.environ.get("GRADE_ENGINE", "").strip().lower() or "direct"
+    if engine not in ENGINES:
+        raise ValueError(f"unknown grading engine {engine!r}: use one of {', '.join(ENGINES)}")
     started = time.perf_counter()
     result = ExerciseResult(exercise.number, exercise.slug, exercise.title, seed)
     # The worker first: this process's zygote (started now if it is not running
     # yet, a clean interpreter that never sees the reference) imports numpy and
     # the preloads, then forks a confined worker that imports the student's
-    # file, all while this process imports numpy, pytest and the reference.
+    # file, all while this process imports numpy and the reference.
     module = StudentModule(student_path, exercise.module, limits, preload=exercise.preload)
     try:
         for name in ("numpy", *exercise.preload):
             importlib.import_module(name)
-        import pytest
-
         from grader.checking import Student
 
         session = GradingSession(exercise, Student(module, exercise.name), load_reference(exercise), seed)
-        args = [
-            str(HIDDEN_DIR / f"{exercise.tests}.py"),
-            "-c",
-            str(HIDDEN_DIR / "pytest.ini"),
-            "--rootdir",
-            str(HIDDEN_DIR),
-            "-p",
-            "no:cacheprovider",
-            "-p",
-            "no:terminal",
-            "--assert=plain",
-            "--import-mode=importlib",
-            "-W",
-            "ignore",
-            "--capture=sys",
-            # Built-in plugins the hidden tests never use; each costs start-up time.
-            *(f"-pno:{name}" for name in _UNUSED_PLUGINS),
-        ]
-        if only is not None:
-            args += ["-k", " or ".join(sorted(only)) or "not_a_test"]
-        from grader.hidden.conftest import SESSION_PLUGIN
-
         if engine == "direct":
             _run_direct(exercise, session, only)
         else:
-            with _quiet_pytest_env():
-                _run_pytest(pytest, args, session, SESSION_PLUGIN)
+            _run_pytest_engine(exercise, session, only)
     finally:
         module.close()
+    return _score(exercise, session, result, only, student_path, started)
 
+
+def _score(exercise: Exercise, session: GradingSession, result: ExerciseResult, only: frozenset[str] | None,
+           student_path: Path, started: float) -> ExerciseResult:
+    """Turn the session's outcomes into scored test results, in catalog order."""
     for number, (test_id, points) in enumerate(exercise.points.items(), start=1):
         if only is not None and test_id not in only:
             continue
@@ -208,7 +196,11 @@ def _run_direct(exercise: Exercise, session: GradingSession, only: frozenset[str
     from grader.checking import CheckFailed
     from grader.inputs import seeded_rng
 
-    module = _hidden_module(exercise)
+    try:
+        module = _hidden_module(exercise)
+    except Exception as exc:  # as pytest's collection error: the grader's fault, reported as such
+        session.collect_errors.append(f"{type(exc).__name__}: {exc}")
+        return
     for test_id in exercise.points:
         if only is not None and test_id not in only:
             continue
@@ -231,6 +223,36 @@ def _run_direct(exercise: Exercise, session: GradingSession, only: frozenset[str
                 False, f"internal grader error (please report it): {type(exc).__name__}\n{text}")
         else:
             session.outcomes[test_id] = (True, "")
+
+
+def _run_pytest_engine(exercise: Exercise, session: GradingSession, only: frozenset[str] | None) -> None:
+    """Run the hidden module through pytest (`GRADE_ENGINE=pytest`): collection and fixtures by pytest."""
+    import pytest
+
+    args = [
+        str(HIDDEN_DIR / f"{exercise.tests}.py"),
+        "-c",
+        str(HIDDEN_DIR / "pytest.ini"),
+        "--rootdir",
+        str(HIDDEN_DIR),
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:terminal",
+        "--assert=plain",
+        "--import-mode=importlib",
+        "-W",
+        "ignore",
+        "--capture=sys",
+        # Built-in plugins the hidden tests never use; each costs start-up time.
+        *(f"-pno:{name}" for name in _UNUSED_PLUGINS),
+    ]
+    if only is not None:
+        args += ["-k", " or ".join(sorted(only)) or "not_a_test"]
+    from grader.hidden.conftest import SESSION_PLUGIN
+
+    with _quiet_pytest_env():
+        _run_pytest(pytest, args, session, SESSION_PLUGIN)
 
 
 def _run_pytest(pytest: Any, args: list[str], session: GradingSession, name: str) -> None:

@@ -985,14 +985,36 @@ def _decide(case: _Case, deadline: float) -> SymbolicVerdict:
     return _equivalent(case, method)
 
 
+# Pairs (answer, expected) proven equal in this process, by their exact structure (srepr):
+# a proof of equality holds whatever the sample points, so a batch that sees the same
+# correct answer from 300 students forks the proof child once. Bounded; never a
+# "different" verdict (those may rest on the run's secret points).
+_PROVEN_EQUAL: dict[tuple[str, str], None] = {}
+_PROVEN_EQUAL_MAX = 4096
+
+
+def _proof_key(answer: sympy.Expr, expected: sympy.Expr) -> tuple[str, str]:
+    return sympy.srepr(answer), sympy.srepr(expected)
+
+
+def _remember_equal(answer: sympy.Expr, expected: sympy.Expr) -> None:
+    if len(_PROVEN_EQUAL) >= _PROVEN_EQUAL_MAX:
+        _PROVEN_EQUAL.pop(next(iter(_PROVEN_EQUAL)))
+    _PROVEN_EQUAL[_proof_key(answer, expected)] = None
+
+
 def _exact(case: _Case, budget: float) -> tuple[str, dict[str, float] | None] | None:
     """(verdict, witness point) from :func:`_exact_check` in the proof child; None if it did not finish."""
+    if _proof_key(case.answer, case.expected) in _PROVEN_EQUAL:
+        return "equal", None
     result = call_with_timeout(lambda: _exact_check(case.answer, case.expected, case.sample_seed), budget)
     if result.status != "ok" or not isinstance(result.value, dict):
         return None
     verdict, point = result.value.get("verdict"), result.value.get("point")
     if verdict not in ("equal", "not_equal", "unknown"):
         return None
+    if verdict == "equal":
+        _remember_equal(case.answer, case.expected)
     return verdict, _valid_point(point, case.names)
 
 
@@ -1007,8 +1029,12 @@ def _valid_point(point: object, names: Sequence[str]) -> dict[str, float] | None
 
 
 def _prove(answer: sympy.Expr, expected: sympy.Expr, deadline: float) -> Literal["proved", "unproved", "timeout"]:
+    if _proof_key(answer, expected) in _PROVEN_EQUAL:
+        return "proved"
     result = call_with_timeout(lambda: _prove_equal(answer, expected), deadline - time.monotonic())
     if result.status == "ok" and isinstance(result.value, bool):
+        if result.value:
+            _remember_equal(answer, expected)
         return "proved" if result.value else "unproved"
     return "timeout"
 

@@ -59,7 +59,7 @@ def _limits(timeout: float | None, memory_mb: int | None) -> Any:
 
 
 def grade_one(workspace: Workspace, exercise: Exercise, *, seed: int, limits: Any, record: bool,
-              only: frozenset[str] | None = None, engine: str = "pytest") -> Any:
+              only: frozenset[str] | None = None, engine: str | None = None) -> Any:
     """Grade one exercise; with `record`, also record the attempt (see `record_attempt`).
 
     `only` (the tests of `-k FUNCTION`) grades part of the exercise: that run is not an attempt.

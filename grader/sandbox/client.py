@@ -34,11 +34,16 @@ from grader.sandbox.zygote import ZygoteError, shared_zygote, zygote_env
 
 DEFAULT_CALL_TIMEOUT = 5.0
 DEFAULT_IMPORT_TIMEOUT = 20.0
+IMPORT_CPU_LIMIT = 3.0
 DEFAULT_MEMORY_MB = 2048
 MAX_TIMEOUTS_PER_FUNCTION = 2
-TIME_FLOOR = 3.0
+TIME_FLOOR = 1.0
 TIME_FACTOR = 100.0
 SUBMISSION_BUDGET = 30.0
+# A CPU-limited call may take this many times its CPU limit in wall time, plus WALL_SLACK
+# seconds, before the wall clock ends it: code that waits (sleep, input()) burns no CPU.
+WALL_FACTOR = 4.0
+WALL_SLACK = 1.0
 
 
 @dataclass(frozen=True)
@@ -67,14 +72,22 @@ class Limits:
     Time budgets match the work: when a hidden test runs the reference on the
     same inputs while the student's call runs (`submit` ... `result`), that
     call may take max(`time_floor`, `time_factor` × the reference's time), and
-    never more than `call_timeout`. The floor absorbs a loaded machine, lazy
-    imports in a first call and the spread of honest implementations (a
-    Python loop where the reference uses numpy is far within 100×); without
-    a reference time (`call`), `call_timeout` applies. A function that timed
-    out once gets only the floor afterwards, and none after
-    MAX_TIMEOUTS_PER_FUNCTION time-outs. All calls of one module share
-    `submission_budget` seconds: past it, calls fail at once. `adaptive=False`
-    (an explicit `grade --timeout`) gives every call exactly `call_timeout`.
+    never more than `call_timeout`. Without a reference time (`call`),
+    `call_timeout` applies. A function that timed out once gets only the floor
+    afterwards, and none after MAX_TIMEOUTS_PER_FUNCTION time-outs. All calls
+    of one module share `submission_budget` wall seconds: past it, calls fail
+    at once.
+
+    With `cpu_time` (the default where /proc shows it) these limits count the
+    CPU seconds of the worker and everything it started, so a loaded machine
+    (a batch on every core, two CPU burners beside it) cannot time out a
+    correct submission; the wall clock ends a call only after `WALL_FACTOR` ×
+    its limit + `WALL_SLACK` (code that sleeps or waits for input). The 1 s
+    floor covers lazy imports in a first call and the spread of honest
+    implementations (a Python loop where the reference uses numpy is far
+    within 100×). An import may use `import_cpu` CPU seconds and
+    `import_timeout` wall seconds. `adaptive=False` (an explicit
+    `grade --timeout`) gives every call exactly `call_timeout` wall seconds.
     """
 
     call_timeout: float = DEFAULT_CALL_TIMEOUT
@@ -84,6 +97,14 @@ class Limits:
     time_floor: float = TIME_FLOOR
     time_factor: float = TIME_FACTOR
     submission_budget: float = SUBMISSION_BUDGET
+    cpu_time: bool = True
+    import_cpu: float = IMPORT_CPU_LIMIT
+
+    def counts_cpu(self) -> bool:
+        """Are limits CPU seconds here (adaptive limits on a machine whose /proc shows CPU time)?"""
+        from grader.sandbox.cputime import available
+
+        return self.adaptive and self.cpu_time and available()
 
     def call_limit(self, reference_seconds: float | None, *, timed_out_before: bool) -> float:
         """The time one call may take (before the submission's remaining budget is applied)."""
@@ -133,6 +154,9 @@ class StudentModule:
         self._pending = False
         self._starting: threading.Thread | None = None
         self._start_error: BaseException | None = None
+        self._counts_cpu = self.limits.counts_cpu()
+        self._cpu_at_start = 0.0  # the worker's CPU seconds when the pending call was sent
+        self._stat_fd = -1  # /proc/<worker>/stat, kept open: one pread per call
         if self._dirs.copy_error:
             self._import_error = StudentError(kind="import_error", type="UnreadableFile",
                                               message=f"{self.path.name} could not be read: {self._dirs.copy_error}")
@@ -214,9 +238,10 @@ class StudentModule:
         self._wait_started()
         self._proc.kill()
         self._proc.wait()
-        for fd in (self._req_w, self._resp_r):
+        for fd in (self._req_w, self._resp_r, self._stat_fd):
             with contextlib.suppress(OSError):
                 os.close(fd)
+        self._stat_fd = -1
         self._proc = None
 
     def close(self) -> None:
@@ -271,18 +296,24 @@ class StudentModule:
         if error is not None:
             self._kill()
             return error
-        deadline = time.monotonic() + self.limits.import_timeout
+        now = time.monotonic()
+        deadline = now + self.limits.import_timeout
         try:
+            if self._counts_cpu:  # the worker's CPU since its fork is the import's (it starts at 0)
+                ended = self._await_reply(now, self.limits.import_cpu, deadline, 0.0)
+                if ended:
+                    raise FrameTimeout(ended)
             message = json.loads(read_frame(self._resp_r, deadline))
-        except FrameTimeout:
+        except FrameTimeout as exc:
             self._kill()
+            if exc.args == ("cpu",):
+                limit = f"more than {self.limits.import_cpu:g} s of CPU time"
+            else:
+                limit = f"longer than {self.limits.import_timeout:g} s"
             self._import_error = StudentError(
                 kind="import_error",
                 type="Timeout",
-                message=(
-                    f"importing {self.path.name} took longer than "
-                    f"{self.limits.import_timeout:g} s (an infinite loop at module level?)"
-                ),
+                message=f"importing {self.path.name} took {limit} (an infinite loop at module level?)",
                 output=self._output_tail(),
             )
             return self._import_error
@@ -305,6 +336,10 @@ class StudentModule:
             )
             return self._import_error
         self._ready = True
+        if self._counts_cpu and self._proc is not None:
+            from grader.sandbox.cputime import first_child, open_stat
+
+            self._stat_fd = open_stat(first_child(self._proc.pid))
         return None
 
     # -- calls --------------------------------------------------------------
@@ -350,6 +385,10 @@ class StudentModule:
             },
             allow_nan=False,
         ).encode()
+        if self._counts_cpu:
+            from grader.sandbox.cputime import process_seconds
+
+            self._cpu_at_start = process_seconds(self._stat_fd)
         start = time.monotonic()  # after the import: that has its own limit
         try:
             write_frame(self._req_w, request)
@@ -386,20 +425,60 @@ class StudentModule:
         finally:
             self._spent += time.monotonic() - start
 
+    def _tree_cpu(self) -> float:
+        from grader.sandbox.cputime import tree_cpu_seconds
+
+        return tree_cpu_seconds(self._proc.pid if self._proc is not None else -1)
+
+    def _await_reply(self, start: float, cpu_limit: float, wall_deadline: float, cpu_start: float) -> str:
+        """Wait until the worker's reply pipe is readable: "" then, or why the wait ended ("cpu", "wall").
+
+        CPU time never runs ahead of wall time for one process, so after waiting the
+        limit's worth of wall time the tree is checked, then again after the CPU time
+        still left, and so on: a handful of /proc reads for a call that hangs, none for
+        one that answers in time. (Several busy processes can use CPU faster than wall
+        time passes: they are caught at the next check.)
+        """
+        check_at = start + cpu_limit
+        while True:
+            wait = min(check_at, wall_deadline) - time.monotonic()
+            if wait > 0:
+                try:
+                    ready, _, _ = select.select([self._resp_r], [], [], wait)
+                except InterruptedError:
+                    continue
+                if ready:
+                    return ""
+                continue
+            if time.monotonic() >= wall_deadline:
+                return "wall"
+            left = cpu_limit - (self._tree_cpu() - cpu_start)
+            if left <= 0.01:  # /proc counts in clock ticks (10 ms)
+                return "cpu"
+            check_at = time.monotonic() + left
+
     def _receive(self, func: str, start: float, limit: float, why: str) -> CallOutcome:
+        wall = start + limit
         try:
-            raw = read_frame(self._resp_r, start + limit, max_bytes=codec.MAX_REPLY_BYTES)
+            if self._counts_cpu and not why:
+                wall = start + WALL_FACTOR * limit + WALL_SLACK
+                ended = self._await_reply(start, limit, wall, self._cpu_at_start)
+                if ended:
+                    raise FrameTimeout(ended)
+            raw = read_frame(self._resp_r, wall, max_bytes=codec.MAX_REPLY_BYTES)
             reply = json.loads(raw)
-        except FrameTimeout:
+        except FrameTimeout as exc:
             self._kill()
             self._timeouts[func] = self._timeouts.get(func, 0) + 1
+            if exc.args == ("cpu",):
+                message = f"{func}() did not return within {limit:.3g} s of CPU time (an infinite loop?)"
+            elif exc.args == ("wall",):
+                message = (f"{func}() did not return within {wall - start:.3g} s, mostly waiting rather than "
+                           "computing (time.sleep, input() or a blocked read?)")
+            else:
+                message = f"{func}() did not return within {limit:.3g} s{why} (an infinite loop?)"
             return CallOutcome(
-                error=StudentError(
-                    kind="timeout",
-                    type="Timeout",
-                    message=f"{func}() did not return within {limit:.3g} s{why} (an infinite loop?)",
-                    output=self._output_tail(),
-                ),
+                error=StudentError(kind="timeout", type="Timeout", message=message, output=self._output_tail()),
                 seconds=time.monotonic() - start,
             )
         except (PeerClosed, BrokenPipeError):

@@ -106,15 +106,31 @@ def _keeper(spec: dict[str, Any], fds: list[int], rules: list[tuple[int, int]], 
         os.write(status_w, json.dumps({"code": code}).encode())
 
 
+# Sub-modules a package loads lazily on first use, which every worker would otherwise
+# import again after its fork (sympy's diff pulls in combinatorics: ~20 ms a worker).
+_LAZY = {"sympy": ("sympy.combinatorics", "sympy.sets.setexpr")}
+
+
+def _preload(name: str) -> None:
+    importlib.import_module(name)
+    for sub in _LAZY.get(name, ()):
+        with contextlib.suppress(ImportError):
+            importlib.import_module(sub)
+
+
 def serve(fd: int, preload: list[str]) -> None:
     sock = socket.socket(fileno=fd)
     _SOCKET_FD.append(fd)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # keepers are reaped by the kernel
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     import numpy  # noqa: F401  (the point of a zygote: workers start with numpy loaded)
+    # numpy loads these on first use; importing numpy.random in every worker cost ~30 ms
+    # (it pulls in hashlib and libcrypto), more than the rest of a worker's start.
+    import numpy.linalg  # noqa: F401
+    import numpy.random  # noqa: F401
 
     for name in preload:
-        importlib.import_module(name)
+        _preload(name)
     import grader.datasets  # noqa: F401  (course material, importable by students)
     from grader.sandbox import callables, codec, confine, policy, protocol, worker  # noqa: F401
     from grader.sandbox import landlock as ll
@@ -153,7 +169,7 @@ def _handle(request: dict[str, Any], fds: list[int], rules: list[tuple[int, int]
         from grader.sandbox.zygote import check_modules
 
         for name in check_modules(list(request.get("modules", []))):
-            importlib.import_module(name)
+            _preload(name)
         return {"ok": True}
     if op != "spawn":
         raise ValueError(f"unknown operation {op!r}")

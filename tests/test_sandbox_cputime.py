@@ -1,0 +1,126 @@
+"""Call limits count CPU seconds: a loaded machine never times out honest code, hangs end fast.
+
+Each case runs a real confined worker. The load test is the one that fails if
+limits were wall-clock: a call that needs 0.6 s of CPU, beside more busy
+processes than there are cores, takes well over the 1 s floor of wall time.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+
+import numpy as np
+import pytest
+
+from grader.sandbox.client import Limits, StudentModule
+from grader.sandbox.cputime import available, tree_cpu_seconds
+
+pytestmark = pytest.mark.skipif(not available(), reason="needs /proc/<pid>/task/<tid>/children (Linux)")
+
+BURN = '''
+import time
+
+def burn(seconds):
+    """Use `seconds` of CPU, then return it (an honest but slow function)."""
+    end = time.process_time() + seconds
+    while time.process_time() < end:
+        pass
+    return seconds
+'''
+
+
+def _module(tmp_path, source: str, limits: Limits | None = None) -> StudentModule:
+    path = tmp_path / "probe.py"
+    path.write_text(source, encoding="utf-8")
+    return StudentModule(path, "probe", limits or Limits(time_floor=1.0))
+
+
+def _burner(stop_at: float) -> None:
+    # Its own session, as the worker has: with the scheduler's autogroups, CPU is shared
+    # between sessions first, so burners in the test's session would barely slow the worker.
+    os.setsid()
+    while time.monotonic() < stop_at:
+        pass
+
+
+def test_a_slow_honest_call_passes_on_an_overloaded_machine(tmp_path):
+    burners = [multiprocessing.Process(target=_burner, args=(time.monotonic() + 30,), daemon=True)
+               for _ in range(2 * (os.cpu_count() or 1))]
+    for proc in burners:
+        proc.start()
+    try:
+        with _module(tmp_path, BURN) as module:
+            start = time.monotonic()
+            outcome = module.submit("burn", 0.6).result()  # no reference time in between: the 1 s floor
+            took = time.monotonic() - start
+    finally:
+        for proc in burners:
+            proc.kill()
+            proc.join()
+    assert outcome.error is None, outcome.error
+    assert outcome.value == 0.6
+    assert took > 1.0, f"the machine was not loaded enough to show the point ({took:.2f} s)"
+
+
+def test_a_busy_loop_ends_after_the_cpu_floor(tmp_path):
+    with _module(tmp_path, BURN + "\ndef spin():\n    while True:\n        pass\n") as module:
+        start = time.monotonic()
+        outcome = module.submit("spin").result()
+        took = time.monotonic() - start
+    assert outcome.error is not None and outcome.error.kind == "timeout"
+    assert "did not return within 1 s of CPU time" in outcome.error.message
+    assert took < 3
+
+
+def test_a_call_that_sleeps_is_ended_by_the_wall_clock_and_told_so(tmp_path):
+    source = "import time\n\ndef nap():\n    time.sleep(600)\n"
+    with _module(tmp_path, source) as module:
+        start = time.monotonic()
+        outcome = module.submit("nap").result()
+        took = time.monotonic() - start
+    assert outcome.error is not None and outcome.error.kind == "timeout"
+    assert "mostly waiting rather than computing" in outcome.error.message
+    assert 4 <= took < 8  # WALL_FACTOR × the 1 s floor + WALL_SLACK
+
+
+def test_cpu_burnt_by_a_child_process_counts(tmp_path):
+    # The worker itself only waits; its child does the looping.
+    source = ("import os\n\ndef fork_and_wait():\n    pid = os.fork()\n    if pid == 0:\n"
+              "        while True:\n            pass\n    os.waitpid(pid, 0)\n")
+    with _module(tmp_path, source) as module:
+        start = time.monotonic()
+        outcome = module.submit("fork_and_wait").result()
+        took = time.monotonic() - start
+    assert outcome.error is not None and "of CPU time" in outcome.error.message
+    assert took < 3
+
+
+def test_an_import_that_loops_is_ended_by_its_cpu_limit(tmp_path):
+    with _module(tmp_path, "while True:\n    pass\n", Limits(import_cpu=1.0)) as module:
+        start = time.monotonic()
+        outcome = module.call("anything")
+        took = time.monotonic() - start
+    assert outcome.error is not None and outcome.error.kind == "import_error"
+    assert "took more than 1 s of CPU time" in outcome.error.message
+    assert took < 3
+
+
+def test_an_explicit_timeout_is_wall_clock(tmp_path):
+    source = "import time\n\ndef nap():\n    time.sleep(600)\n"
+    with _module(tmp_path, source, Limits(call_timeout=0.5, adaptive=False)) as module:
+        start = time.monotonic()
+        outcome = module.submit("nap").result()
+        took = time.monotonic() - start
+    assert outcome.error is not None and "did not return within 0.5 s" in outcome.error.message
+    assert took < 2
+
+
+def test_tree_cpu_seconds_sums_the_descendants(tmp_path):
+    with _module(tmp_path, BURN) as module:
+        assert module.call("burn", 0.3).error is None
+        assert module._proc is not None
+        used = tree_cpu_seconds(module._proc.pid)
+        assert 0.25 <= used < 5  # /proc counts whole clock ticks
+        np.testing.assert_equal(tree_cpu_seconds(-1), 0.0)
