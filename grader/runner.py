@@ -190,6 +190,16 @@ def _hidden_module(exercise: Exercise) -> ModuleType:
 
 def _run_direct(exercise: Exercise, session: GradingSession, only: frozenset[str] | None) -> None:
     """Call each hidden test with the conftest's fixtures, as pytest would, in catalog order."""
+    import warnings
+
+    with warnings.catch_warnings():
+        # As `-W ignore` does for the pytest engine: the reference and the comparisons may warn
+        # (an overflow in a wrong answer's expected value), which is noise in a report.
+        warnings.simplefilter("ignore")
+        _call_hidden_tests(exercise, session, only)
+
+
+def _call_hidden_tests(exercise: Exercise, session: GradingSession, only: frozenset[str] | None) -> None:
     import inspect
     import traceback
 

@@ -124,7 +124,8 @@ def _task(number: int, source: str, budget: float = 120, limits: Limits | None =
 
 def test_watchdog_stops_a_submission_past_its_budget_and_the_pool_goes_on():
     hang_forever = reference_source(EX.file) + "\n\ndef bowl_loss(point):\n    while True:\n        pass\n"
-    tasks = [_task(0, hang_forever, budget=4, limits=Limits(call_timeout=600, time_floor=600)), _task(1, reference_source(EX.file))]
+    patient = Limits(call_timeout=600, time_floor=600)  # calls would not end: the budget must
+    tasks = [_task(0, hang_forever, budget=4, limits=patient), _task(1, reference_source(EX.file))]
     started = time.monotonic()
     with WorkerPool(1) as pool:
         outcomes = {o.task.tag: o for o in pool.run(tasks)}

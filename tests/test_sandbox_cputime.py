@@ -107,14 +107,16 @@ def test_an_import_that_loops_is_ended_by_its_cpu_limit(tmp_path):
     assert took < 3
 
 
-def test_an_explicit_timeout_is_wall_clock(tmp_path):
-    source = "import time\n\ndef nap():\n    time.sleep(600)\n"
-    with _module(tmp_path, source, Limits(call_timeout=0.5, adaptive=False)) as module:
+def test_an_explicit_timeout_is_exactly_that_many_cpu_seconds(tmp_path):
+    source = "import time\n\ndef nap():\n    time.sleep(600)\n\ndef spin():\n    while True:\n        pass\n"
+    with _module(tmp_path, source, Limits.explicit(0.5)) as module:
         start = time.monotonic()
-        outcome = module.submit("nap").result()
+        spun = module.submit("spin").result()
+        napped = module.submit("nap").result()
         took = time.monotonic() - start
-    assert outcome.error is not None and "did not return within 0.5 s" in outcome.error.message
-    assert took < 2
+    assert spun.error is not None and "did not return within 0.5 s of CPU time" in spun.error.message
+    assert napped.error is not None and "did not return within 3 s, mostly waiting" in napped.error.message
+    assert took < 6
 
 
 def test_tree_cpu_seconds_sums_the_descendants(tmp_path):

@@ -76,7 +76,8 @@ class _Progress:
 @click.option("--exercise", "-e", "exercises", type=EXERCISE, multiple=True,
               help="Only this exercise (repeatable) [default: every exercise in the catalog].")
 @click.option("--timeout", type=click.FloatRange(0.1, 600), default=None,
-              help="Seconds each call into student code may take [default: 5].")
+              help="CPU seconds each call into student code may use, as `grade exerciseN --timeout` "
+                   "[default: 100× the reference's time, at least 1 and at most 5].")
 @click.option("--budget", type=click.FloatRange(1, 36000), default=None,
               help="Wall seconds one submission (one exercise) may take in all before it is stopped "
                    "[default: the import plus every function timing out twice, plus 60].")
@@ -134,12 +135,7 @@ def command(submissions: Path, out: Path, jobs: int | None, force: bool, exercis
                    "a Dask scheduler accepts work from anyone who can reach it. Pass --unsafe-no-sandbox "
                    "to use it anyway.", err=True)
         sys.exit(EXIT_USAGE)
-    defaults = Limits()
-    limits = Limits(
-        call_timeout=timeout if timeout is not None else defaults.call_timeout,
-        import_timeout=max(defaults.import_timeout, timeout or 0),
-        memory_mb=defaults.memory_mb,
-    )
+    limits = Limits.explicit(timeout)  # --timeout means what it means for `grade exerciseN`
     root = students_root(submissions).resolve()
     resolved_out = out.resolve()
     if resolved_out == root or root in resolved_out.parents:

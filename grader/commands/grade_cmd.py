@@ -32,8 +32,9 @@ def grading_options(func: Any) -> Any:
     )(func)
     func = click.option(
         "--timeout", type=click.FloatRange(0.1, 600), default=None,
-        help="Seconds each call into your code may take; importing your file may take 4× that "
-             "[default: 100× the reference's time, at least 3 and at most 5; importing 20].",
+        help="CPU seconds each call into your code may use (one that waits rather than computes is "
+             "stopped after 4× that + 1 s); importing your file may use 4× that "
+             "[default: 100× the reference's time, at least 1 and at most 5; importing 3].",
     )(func)
     func = click.option("--memory-mb", type=click.IntRange(64, 65536), default=None,
                         help="Memory limit of the process running your code [default: 2048].")(func)
@@ -45,17 +46,7 @@ def grading_options(func: Any) -> Any:
 def _limits(timeout: float | None, memory_mb: int | None) -> Any:
     from grader.sandbox.client import Limits
 
-    limits = Limits()
-    if timeout is None:
-        return Limits(memory_mb=memory_mb if memory_mb is not None else limits.memory_mb)
-    return Limits(
-        call_timeout=timeout,
-        # Importing may load numpy/sympy: allow it several call budgets.
-        import_timeout=4 * timeout,
-        memory_mb=memory_mb if memory_mb is not None else limits.memory_mb,
-        adaptive=False,  # exactly what was asked for, per call
-        submission_budget=max(limits.submission_budget, 10 * timeout),
-    )
+    return Limits.explicit(timeout, memory_mb)
 
 
 def grade_one(workspace: Workspace, exercise: Exercise, *, seed: int, limits: Any, record: bool,

@@ -86,8 +86,8 @@ class Limits:
     floor covers lazy imports in a first call and the spread of honest
     implementations (a Python loop where the reference uses numpy is far
     within 100×). An import may use `import_cpu` CPU seconds and
-    `import_timeout` wall seconds. `adaptive=False` (an explicit
-    `grade --timeout`) gives every call exactly `call_timeout` wall seconds.
+    `import_timeout` wall seconds. `adaptive=False` (an explicit `--timeout`,
+    see `explicit`) gives every call exactly `call_timeout` (CPU) seconds.
     """
 
     call_timeout: float = DEFAULT_CALL_TIMEOUT
@@ -100,11 +100,22 @@ class Limits:
     cpu_time: bool = True
     import_cpu: float = IMPORT_CPU_LIMIT
 
+    @classmethod
+    def explicit(cls, timeout: float | None, memory_mb: int | None = None) -> Limits:
+        """The limits of `grade --timeout T` and `grade batch --timeout T`: T seconds for every call,
+        4 T for the import (which may load numpy or sympy); the defaults when T is None."""
+        memory = memory_mb if memory_mb is not None else DEFAULT_MEMORY_MB
+        if timeout is None:
+            return cls(memory_mb=memory)
+        return cls(call_timeout=timeout, import_timeout=max(DEFAULT_IMPORT_TIMEOUT, 4 * timeout),
+                   import_cpu=4 * timeout, memory_mb=memory, adaptive=False,
+                   submission_budget=max(SUBMISSION_BUDGET, 10 * timeout))
+
     def counts_cpu(self) -> bool:
-        """Are limits CPU seconds here (adaptive limits on a machine whose /proc shows CPU time)?"""
+        """Are limits CPU seconds here (a machine whose /proc shows CPU time)?"""
         from grader.sandbox.cputime import available
 
-        return self.adaptive and self.cpu_time and available()
+        return self.cpu_time and available()
 
     def call_limit(self, reference_seconds: float | None, *, timed_out_before: bool) -> float:
         """The time one call may take (before the submission's remaining budget is applied)."""

@@ -123,10 +123,10 @@ def serve(fd: int, preload: list[str]) -> None:
     _SOCKET_FD.append(fd)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # keepers are reaped by the kernel
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    import numpy  # noqa: F401  (the point of a zygote: workers start with numpy loaded)
-    # numpy loads these on first use; importing numpy.random in every worker cost ~30 ms
-    # (it pulls in hashlib and libcrypto), more than the rest of a worker's start.
-    import numpy.linalg  # noqa: F401
+    # The point of a zygote: workers start with numpy loaded. numpy loads linalg and random
+    # on first use; importing numpy.random in every worker cost ~30 ms (it pulls in hashlib
+    # and libcrypto), more than the rest of a worker's start.
+    import numpy.linalg
     import numpy.random  # noqa: F401
 
     for name in preload:
