@@ -231,6 +231,7 @@ class StudentModule:
             "drop_caps": plan.drop_caps,
             "netns": plan.netns,
             "landlock": plan.landlock_abi > 0,
+            "cgroup": plan.cgroup is not None,
             "env": env,
         }
 
@@ -278,7 +279,10 @@ class StudentModule:
     def _died(self, during: str) -> StudentError:
         assert self._proc is not None
         code = self._proc.wait()
-        if code == -signal.SIGXFSZ:
+        if self._proc.oom:
+            why = (f"was stopped at the memory limit of {self.limits.memory_mb} MB (for your code and every "
+                   "process it started, together)")
+        elif code == -signal.SIGXFSZ:
             why = (f"exceeded the output limit: it printed (or wrote to one file) more than "
                    f"{OUTPUT_LIMIT_BYTES // 2**20} MB")
         elif code < 0:
@@ -564,6 +568,7 @@ class _Keeper:
     def __init__(self, ctl_w: int, status_r: int) -> None:
         self.pid = -1
         self.returncode: int | None = None
+        self.oom = False  # the worker's cgroup hit its memory limit
         self._ctl_w = ctl_w
         self._status_r = status_r
 
@@ -580,6 +585,7 @@ class _Keeper:
             return None
         try:
             data = json.loads(os.read(self._status_r, 4096) or b"null")
+            self.oom = data.get("oom") is True
             return int(data["code"])
         except (OSError, ValueError, TypeError, KeyError):
             return -signal.SIGKILL

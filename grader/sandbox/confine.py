@@ -155,6 +155,10 @@ def enter_worker(spec: dict[str, Any], req: int, resp: int, log_fd: int,
             os.close(fd)
     try:
         _close_other_fds({req, resp, *(fd for fd, _ in rules)})
+        if spec.get("cgroup_dirs"):  # while still allowed to write there; children inherit it
+            from grader.sandbox.cgroups import join
+
+            join(list(spec["cgroup_dirs"]))
         _set_limits(spec)
         if spec.get("netns"):
             private_network(as_root=os.geteuid() == 0)

@@ -60,6 +60,8 @@ class Plan:
     why_no_uid: str = ""
     why_no_landlock: str = ""
     why_no_netns: str = ""
+    cgroup: str | None = None  # "cgroup v1"/"cgroup v2": one memory and process budget per worker tree
+    why_no_cgroup: str = ""
 
 
 def forced() -> str | None:
@@ -148,7 +150,17 @@ def plan() -> Plan:
         netns = _netns_works()
         why_net = "" if netns else ("unshare(CLONE_NEWNET) failed" if os.geteuid() == 0
                                     else "unprivileged user namespaces are not available")
-    return Plan(abi, uid, drop_caps, netns, why_uid, why_ll, why_net)
+    cgroup = None
+    if force is not None:
+        why_cgroup = "disabled by GRADE_SANDBOX_LAYERS"
+    else:
+        from grader.sandbox import cgroups
+
+        hierarchy = cgroups.find()
+        cgroup = hierarchy.describe() if hierarchy else None
+        why_cgroup = "" if hierarchy else ("no cgroup with the memory and pids controllers that this user may "
+                                           "create groups in (cgroup v2 needs a delegated subtree)")
+    return Plan(abi, uid, drop_caps, netns, why_uid, why_ll, why_net, cgroup, why_cgroup)
 
 
 @cache
@@ -173,7 +185,9 @@ def detect() -> Layers:
     elif p.drop_caps:
         procs.append("no capabilities")
     processes = ", ".join(procs) or None
-    if p.uid is not None or os.geteuid() != 0:
+    if p.cgroup:
+        memory = f"{p.cgroup} (one memory limit and at most 64 processes for a worker and all it starts)"
+    elif p.uid is not None or os.geteuid() != 0:
         memory = "rlimits (address space per process; at most 64 processes)"
     else:
         memory = "rlimits (address space per process; process count not bounded)"
@@ -197,5 +211,6 @@ def reasons() -> dict[str, str]:
         out["network"] = f"no network namespace: {p.why_no_netns}"
     if p.why_no_uid:
         out["uid"] = p.why_no_uid
-    out["memory"] = "cgroup v2 limits are not used yet: each process is limited on its own"
+    if not p.cgroup:
+        out["memory"] = f"each process is limited on its own: {p.why_no_cgroup}"
     return out

@@ -68,13 +68,26 @@ def kill_descendants() -> None:
             continue
 
 
-def _keeper(spec: dict[str, Any], fds: list[int], rules: list[tuple[int, int]], abi: int) -> None:
+def _keeper(spec: dict[str, Any], fds: list[int], rules: list[tuple[int, int]], abi: int,
+            groups: Any = None) -> None:
     """In the keeper: fork the worker, watch it and the grader's pipe, clean up, report."""
     req_r, resp_w, ctl_r, status_w, log_fd = fds
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     os.setsid()
     _prctl(_PR_SET_CHILD_SUBREAPER, 1)
     keeper = os.getpid()
+    dirs: list[str] = []
+    if groups is not None and spec.get("cgroup"):
+        from grader.sandbox.cgroups import MAX_TASKS
+        from grader.sandbox.confine import EXIT_CONFINEMENT_FAILED
+
+        try:  # one memory and process budget for the worker and all it starts
+            dirs = groups.create(f"w{keeper}", int(spec.get("memory", 0)), MAX_TASKS)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.write(status_w, json.dumps({"code": EXIT_CONFINEMENT_FAILED}).encode())
+            return
+        spec = {**spec, "cgroup_dirs": dirs}
     pid = os.fork()
     if pid == 0:
         try:
@@ -102,8 +115,9 @@ def _keeper(spec: dict[str, Any], fds: list[int], rules: list[tuple[int, int]], 
     _, status = os.waitpid(pid, 0)
     code = os.waitstatus_to_exitcode(status)
     kill_descendants()
+    oom = groups.remove(dirs) if dirs else False
     with contextlib.suppress(OSError):
-        os.write(status_w, json.dumps({"code": code}).encode())
+        os.write(status_w, json.dumps({"code": code, "oom": oom}).encode())
 
 
 # Sub-modules a package loads lazily on first use, which every worker would otherwise
@@ -137,7 +151,30 @@ def serve(fd: int, preload: list[str]) -> None:
 
     abi = ll.abi_version()
     rules = policy.open_rules(policy.static_rules()) if abi else []
-    sock.sendall(json.dumps({"ready": True, "abi": abi, "pid": os.getpid(), "rules": len(rules)}).encode())
+    groups = _worker_groups()
+    sock.sendall(json.dumps({"ready": True, "abi": abi, "pid": os.getpid(), "rules": len(rules),
+                             "cgroup": groups.hierarchy.describe() if groups else None}).encode())
+    try:
+        _serve_requests(sock, rules, abi, groups)
+    finally:
+        if groups is not None:
+            groups.close()
+
+
+def _worker_groups() -> Any:
+    """This zygote's cgroup folder for its workers, or None where cgroups cannot be used."""
+    from grader.sandbox import cgroups
+
+    hierarchy = cgroups.find()
+    if hierarchy is None:
+        return None
+    try:
+        return cgroups.Groups(hierarchy)
+    except OSError:
+        return None
+
+
+def _serve_requests(sock: socket.socket, rules: list[tuple[int, int]], abi: int, groups: Any) -> None:
     while True:
         try:
             data, fds, flags, _ = socket.recv_fds(sock, MAX_CONTROL_BYTES, 8)
@@ -154,7 +191,7 @@ def serve(fd: int, preload: list[str]) -> None:
             continue
         try:
             request = json.loads(data)
-            reply = _handle(request, fds, rules, abi)
+            reply = _handle(request, fds, rules, abi, groups)
         except Exception as exc:  # a malformed request: refuse it, keep serving
             for extra in fds:
                 with contextlib.suppress(OSError):
@@ -163,7 +200,8 @@ def serve(fd: int, preload: list[str]) -> None:
         sock.sendall(json.dumps(reply).encode())
 
 
-def _handle(request: dict[str, Any], fds: list[int], rules: list[tuple[int, int]], abi: int) -> dict[str, Any]:
+def _handle(request: dict[str, Any], fds: list[int], rules: list[tuple[int, int]], abi: int,
+            groups: Any = None) -> dict[str, Any]:
     op = request.get("op")
     if op == "preload":
         from grader.sandbox.zygote import check_modules
@@ -179,7 +217,7 @@ def _handle(request: dict[str, Any], fds: list[int], rules: list[tuple[int, int]
     if pid == 0:
         try:
             _close_socket()
-            _keeper(request, fds, rules, abi)
+            _keeper(request, fds, rules, abi, groups)
         finally:
             os._exit(0)
     for extra in fds:
