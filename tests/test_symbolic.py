@@ -500,8 +500,33 @@ def test_a_crashing_symbolic_step_does_not_change_the_verdict(monkeypatch):
 
     monkeypatch.setattr(symbolic, "_exact_check", crash)
     monkeypatch.setattr(symbolic, "_prove_equal", crash)
+    monkeypatch.setattr(symbolic, "_PROVEN_EQUAL", {})  # no proof remembered from an earlier test
     verdict = check_equivalent("2*w*x**2 - 2*x*y", sympy.diff(LOSS, w), VARS)
     assert verdict.status == "equivalent" and verdict.method == "numeric"
+
+
+def test_a_proven_equality_is_remembered_and_a_difference_is_not(monkeypatch):
+    monkeypatch.setattr(symbolic, "_PROVEN_EQUAL", {})
+    children = []
+    real = symbolic.call_with_timeout
+
+    def counting(fn, timeout):
+        children.append(fn)
+        return real(fn, timeout)
+
+    monkeypatch.setattr(symbolic, "call_with_timeout", counting)
+    expected = sympy.diff(LOSS, w)
+    first = check_equivalent("2*w*x**2 - 2*x*y", expected, VARS)
+    forks = len(children)
+    again = check_equivalent("2*w*x**2 - 2*x*y", expected, VARS)
+    assert first.correct and again.correct and first.method == again.method
+    assert forks >= 1 and len(children) == forks  # the second check needed no proof child
+    # The same answer against another expected expression is a new question.
+    assert not check_equivalent("2*w*x**2 - 2*x*y", 2 * expected, VARS).correct
+    # A polynomial that agrees with the answer at its sample points is still caught every time.
+    sneaky = "2*w*x**2 - 2*x*y + 1e-12*(w - 1)*(w - 2)*(w - 3)"
+    for _ in range(2):
+        assert not check_equivalent(sneaky, expected, VARS).correct
 
 
 def test_call_with_timeout():

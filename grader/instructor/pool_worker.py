@@ -125,7 +125,7 @@ def grade_task(task: dict[str, Any]) -> dict[str, Any]:
 def _import_heavy() -> None:
     import importlib
 
-    for name in ("numpy", "pytest", "grader.checking", "grader.runner", "grader.catalog"):
+    for name in ("numpy", "grader.checking", "grader.runner", "grader.catalog"):
         importlib.import_module(name)
 
 

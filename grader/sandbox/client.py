@@ -232,6 +232,7 @@ class StudentModule:
             "netns": plan.netns,
             "landlock": plan.landlock_abi > 0,
             "cgroup": plan.cgroup is not None,
+            "pidns": plan.pidns,
             "env": env,
         }
 
@@ -354,7 +355,10 @@ class StudentModule:
         if self._counts_cpu and self._proc is not None:
             from grader.sandbox.cputime import first_child, open_stat
 
-            self._stat_fd = open_stat(first_child(self._proc.pid))
+            worker = first_child(self._proc.pid)
+            if self.plan.pidns:  # keeper -> the namespace's pid 1 -> the worker
+                worker = first_child(worker)
+            self._stat_fd = open_stat(worker)
         return None
 
     # -- calls --------------------------------------------------------------

@@ -27,6 +27,9 @@ PR_CAPBSET_DROP = 24
 PR_SET_NO_NEW_PRIVS = 38
 CLONE_NEWNET = 0x40000000
 CLONE_NEWUSER = 0x10000000
+CLONE_NEWPID = 0x20000000
+CLONE_NEWNS = 0x00020000
+MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 0x4000, 1 << 18
 _CAPSET = {"x86_64": 126, "aarch64": 91, "arm64": 91}
 EXIT_CONFINEMENT_FAILED = 71
 
@@ -49,6 +52,47 @@ def unshare(flags: int) -> None:
         raise ConfinementError(err, f"unshare: {os.strerror(err)}")
 
 
+def _map_own_ids() -> None:
+    """In a new user namespace: map only our own uid and gid (files keep their owners)."""
+    uid, gid = os.getuid(), os.getgid()
+    for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"), ("gid_map", f"{gid} {gid} 1")):
+        with open(f"/proc/self/{name}", "w") as fh:
+            fh.write(text)
+
+
+def new_pid_namespace(*, as_root: bool) -> None:
+    """Make this process's next child the first process (pid 1) of a new PID namespace.
+
+    Root does it directly; anyone else inside a new user namespace mapping only
+    their own ids. The caller itself stays where it is (that is how unshare works
+    for PID namespaces): it is the keeper, which must keep seeing the grader.
+    """
+    if as_root:
+        unshare(CLONE_NEWPID)
+        return
+    unshare(CLONE_NEWUSER | CLONE_NEWPID)
+    _map_own_ids()
+
+
+def mount(source: str | None, target: str, fstype: str | None, flags: int) -> None:
+    enc = (lambda v: v.encode() if v is not None else None)
+    if _libc.mount(enc(source), enc(target), enc(fstype), ctypes.c_ulong(flags), None) != 0:
+        err = ctypes.get_errno()
+        raise ConfinementError(err, f"mount {target}: {os.strerror(err)}")
+
+
+def private_proc() -> None:
+    """In the first process of a new PID namespace: a mount namespace whose /proc shows only it.
+
+    Mounts stay private (nothing propagates back to the machine), and the fresh
+    /proc lists the namespace's processes alone: the grader, the zygote and the
+    rest of the machine are not there to be read or signalled.
+    """
+    unshare(CLONE_NEWNS)
+    mount(None, "/", None, MS_REC | MS_PRIVATE)
+    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+
+
 def private_network(*, as_root: bool) -> None:
     """A new, empty network namespace (only a loopback that is down).
 
@@ -58,11 +102,8 @@ def private_network(*, as_root: bool) -> None:
     if as_root:
         unshare(CLONE_NEWNET)
         return
-    uid, gid = os.getuid(), os.getgid()
     unshare(CLONE_NEWUSER | CLONE_NEWNET)
-    for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"), ("gid_map", f"{gid} {gid} 1")):
-        with open(f"/proc/self/{name}", "w") as fh:
-            fh.write(text)
+    _map_own_ids()
     drop_capabilities()  # the capabilities a new user namespace grants: not wanted
 
 
@@ -145,7 +186,10 @@ def _landlock(spec: dict[str, Any], rules: list[tuple[int, int]], abi: int) -> N
 
 def enter_worker(spec: dict[str, Any], req: int, resp: int, log_fd: int,
                  rules: list[tuple[int, int]], abi: int, keeper: int) -> None:
-    """Confine this process, then serve the student's module (never returns)."""
+    """Confine this process, then serve the student's module (never returns).
+
+    `keeper`: the parent this worker must have (the keeper, or 1 in a PID namespace).
+    """
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 0)
     os.dup2(log_fd, 1)

@@ -62,6 +62,8 @@ class Plan:
     why_no_netns: str = ""
     cgroup: str | None = None  # "cgroup v1"/"cgroup v2": one memory and process budget per worker tree
     why_no_cgroup: str = ""
+    pidns: bool = False  # a PID namespace with its own /proc (a mount namespace) per worker
+    why_no_pidns: str = ""
 
 
 def forced() -> str | None:
@@ -107,6 +109,29 @@ def _netns_works() -> bool:
 
             private_network(as_root=os.geteuid() == 0)
             os._exit(0)
+        finally:
+            os._exit(1)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status) == 0
+
+
+def _pidns_works() -> bool:
+    """Can a worker get its own PID namespace and /proc here? Tried in a child as the keeper does it."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            from grader.sandbox.confine import new_pid_namespace, private_proc
+
+            new_pid_namespace(as_root=os.geteuid() == 0)
+            inner = os.fork()
+            if inner == 0:
+                try:
+                    private_proc()
+                    os._exit(0 if [n for n in os.listdir("/proc") if n.isdigit()] == ["1"] else 1)
+                finally:
+                    os._exit(1)
+            _, status = os.waitpid(inner, 0)
+            os._exit(os.waitstatus_to_exitcode(status))
         finally:
             os._exit(1)
     _, status = os.waitpid(pid, 0)
@@ -160,7 +185,14 @@ def plan() -> Plan:
         cgroup = hierarchy.describe() if hierarchy else None
         why_cgroup = "" if hierarchy else ("no cgroup with the memory and pids controllers that this user may "
                                            "create groups in (cgroup v2 needs a delegated subtree)")
-    return Plan(abi, uid, drop_caps, netns, why_uid, why_ll, why_net, cgroup, why_cgroup)
+    pidns = False
+    if force is not None:
+        why_pidns = "disabled by GRADE_SANDBOX_LAYERS"
+    else:
+        pidns = _pidns_works()
+        why_pidns = "" if pidns else ("unshare(CLONE_NEWPID) or mounting /proc failed" if os.geteuid() == 0
+                                      else "unprivileged user namespaces are not available")
+    return Plan(abi, uid, drop_caps, netns, why_uid, why_ll, why_net, cgroup, why_cgroup, pidns, why_pidns)
 
 
 @cache
@@ -175,7 +207,7 @@ def detect() -> Layers:
         network = f"landlock TCP bind/connect (ABI {abi}); UDP not covered"
     else:
         network = None
-    procs = []
+    procs = ["pid namespace with its own /proc"] if p.pidns else []
     if abi >= 6:
         procs.append(f"landlock signal scope and ptrace (ABI {abi})")
     elif abi:
@@ -198,7 +230,8 @@ def detect() -> Layers:
     else:
         uid = None
     return Layers(filesystem=filesystem, network=network, processes=processes,
-                  cleanup="subreaper (every descendant killed)", memory=memory, uid=uid)
+                  cleanup=("pid namespace and subreaper (every descendant killed)" if p.pidns
+                           else "subreaper (every descendant killed)"), memory=memory, uid=uid)
 
 
 def reasons() -> dict[str, str]:
@@ -211,6 +244,8 @@ def reasons() -> dict[str, str]:
         out["network"] = f"no network namespace: {p.why_no_netns}"
     if p.why_no_uid:
         out["uid"] = p.why_no_uid
+    if p.why_no_pidns:
+        out["processes"] = f"no PID namespace: {p.why_no_pidns}"
     if not p.cgroup:
         out["memory"] = f"each process is limited on its own: {p.why_no_cgroup}"
     return out

@@ -77,27 +77,43 @@ def _keeper(spec: dict[str, Any], fds: list[int], rules: list[tuple[int, int]], 
     _prctl(_PR_SET_CHILD_SUBREAPER, 1)
     keeper = os.getpid()
     dirs: list[str] = []
+    from grader.sandbox.confine import EXIT_CONFINEMENT_FAILED, new_pid_namespace
+
+    def refuse() -> None:
+        with contextlib.suppress(OSError):
+            os.write(status_w, json.dumps({"code": EXIT_CONFINEMENT_FAILED}).encode())
+
     if groups is not None and spec.get("cgroup"):
         from grader.sandbox.cgroups import MAX_TASKS
-        from grader.sandbox.confine import EXIT_CONFINEMENT_FAILED
 
         try:  # one memory and process budget for the worker and all it starts
             dirs = groups.create(f"w{keeper}", int(spec.get("memory", 0)), MAX_TASKS)
         except OSError:
-            with contextlib.suppress(OSError):
-                os.write(status_w, json.dumps({"code": EXIT_CONFINEMENT_FAILED}).encode())
-            return
+            return refuse()
         spec = {**spec, "cgroup_dirs": dirs}
+    inner_r = inner_w = -1
+    if spec.get("pidns"):
+        try:  # our next child is pid 1 of a new namespace; we stay beside the grader
+            new_pid_namespace(as_root=os.geteuid() == 0)
+        except OSError:
+            return refuse()
+        inner_r, inner_w = os.pipe()
     pid = os.fork()
     if pid == 0:
         try:
             os.close(ctl_r)
             os.close(status_w)
-            from grader.sandbox.confine import enter_worker
+            if inner_w >= 0:
+                os.close(inner_r)
+                _namespace_init(spec, req_r, resp_w, log_fd, rules, abi, inner_w)
+            else:
+                from grader.sandbox.confine import enter_worker
 
-            enter_worker(spec, req_r, resp_w, log_fd, rules, abi, keeper)
+                enter_worker(spec, req_r, resp_w, log_fd, rules, abi, keeper)
         finally:
             os._exit(70)
+    if inner_w >= 0:
+        os.close(inner_w)
     for fd in (req_r, resp_w, log_fd):
         os.close(fd)
     for fd, _ in rules:
@@ -114,10 +130,62 @@ def _keeper(spec: dict[str, Any], fds: list[int], rules: list[tuple[int, int]], 
             os.kill(pid, signal.SIGKILL)
     _, status = os.waitpid(pid, 0)
     code = os.waitstatus_to_exitcode(status)
+    if inner_r >= 0:  # the namespace's first process reports how the worker ended
+        code = _inner_status(inner_r, code)
     kill_descendants()
     oom = groups.remove(dirs) if dirs else False
     with contextlib.suppress(OSError):
         os.write(status_w, json.dumps({"code": code, "oom": oom}).encode())
+
+
+def _namespace_init(spec: dict[str, Any], req_r: int, resp_w: int, log_fd: int, rules: list[tuple[int, int]],
+                    abi: int, report_fd: int) -> None:
+    """Pid 1 of the worker's PID namespace: its own /proc, the worker as pid 2, reaping, a report.
+
+    The worker is not pid 1 itself because the kernel ignores signals a namespace's
+    first process has no handler for, such as the SIGXFSZ of the output cap. When
+    the worker ends, this process reports its status and exits, and the kernel kills
+    whatever else is still running in the namespace.
+    """
+    from grader.sandbox.confine import EXIT_CONFINEMENT_FAILED, PR_SET_PDEATHSIG, enter_worker, prctl, private_proc
+
+    def report(code: int) -> None:
+        with contextlib.suppress(OSError):
+            os.write(report_fd, json.dumps({"code": code}).encode())
+        os._exit(0)
+
+    try:
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # the keeper gone: the namespace goes too
+        private_proc()
+    except OSError:
+        report(EXIT_CONFINEMENT_FAILED)
+    worker = os.fork()
+    if worker == 0:
+        os.close(report_fd)
+        enter_worker(spec, req_r, resp_w, log_fd, rules, abi, 1)
+        os._exit(70)
+    for fd in (req_r, resp_w, log_fd, *(fd for fd, _ in rules)):
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    while True:  # orphans of the namespace are ours to reap
+        try:
+            pid, status = os.waitpid(-1, 0)
+        except InterruptedError:
+            continue
+        except ChildProcessError:
+            report(EXIT_CONFINEMENT_FAILED)
+        if pid == worker:
+            report(os.waitstatus_to_exitcode(status))
+
+
+def _inner_status(fd: int, fallback: int) -> int:
+    try:
+        data = json.loads(os.read(fd, 4096) or b"null")
+        return int(data["code"])
+    except (OSError, ValueError, TypeError, KeyError):
+        return fallback  # killed before it could report (the keeper ended it: SIGKILL)
+    finally:
+        os.close(fd)
 
 
 # Sub-modules a package loads lazily on first use, which every worker would otherwise

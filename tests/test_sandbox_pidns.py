@@ -1,0 +1,86 @@
+"""A worker in its own PID namespace with its own /proc: the grader is not there to see or signal.
+
+The keeper makes the namespace; its first process mounts a private /proc and
+starts the worker as pid 2, so the worker's ids, `/proc` and `kill` reach
+only its own processes. Where namespaces are not available the layer is
+absent and `grade doctor` says why (the forced-Landlock case below).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+from helpers import REPO
+
+from grader.sandbox import layers
+from grader.sandbox.client import StudentModule
+
+PROBE = '''
+import os, signal, time
+
+def look(grader):
+    """What the worker can tell about the grader (pid `grader` on the machine)."""
+    seen = {"pid": os.getpid(), "ppid": os.getppid(), "grader_in_proc": os.path.exists(f"/proc/{grader}")}
+    try:
+        os.kill(grader, signal.SIGKILL)
+        seen["kill"] = "delivered"
+    except OSError as exc:
+        seen["kill"] = exc.strerror
+    return seen
+
+def leave_daemon():
+    """A detached child that outlives the call: it must not outlive the worker."""
+    if os.fork() == 0:
+        os.setsid()
+        while True:
+            time.sleep(1)
+    return 1
+'''
+
+needs_pidns = pytest.mark.skipif(not layers.plan().pidns,
+                                 reason="no PID namespaces here (the forced-Landlock test covers this case)")
+
+
+def _module(tmp_path) -> StudentModule:
+    path = tmp_path / "probe.py"
+    path.write_text(PROBE, encoding="utf-8")
+    return StudentModule(path, "probe")
+
+
+@needs_pidns
+def test_the_worker_cannot_see_or_signal_the_grader(tmp_path):
+    with _module(tmp_path) as module:
+        seen = module.call("look", os.getpid()).value
+    assert seen["pid"] == 2 and seen["ppid"] == 1  # pid 1 is the namespace's reaper, not the keeper
+    assert seen["grader_in_proc"] is False
+    assert seen["kill"] == "No such process"
+
+
+@needs_pidns
+def test_a_daemon_dies_with_the_namespace(tmp_path):
+    with _module(tmp_path) as module:
+        assert module.call("leave_daemon").value == 1
+        keeper = module._proc.pid if module._proc else -1
+    deadline = time.monotonic() + 10
+    while os.path.exists(f"/proc/{keeper}") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not os.path.exists(f"/proc/{keeper}")
+    leftovers = subprocess.run(["pgrep", "-f", "probe.py"], capture_output=True, text=True).stdout.split()
+    assert leftovers == []
+
+
+def test_doctor_reports_the_pid_namespace_honestly():
+    forced = subprocess.run(
+        [sys.executable, "-m", "grader.cli", "doctor", "--json"], cwd=REPO, capture_output=True, text=True,
+        env={**os.environ, "GRADE_SANDBOX_LAYERS": "landlock"}, timeout=60,
+    )
+    report = json.loads(forced.stdout)
+    assert "pid namespace" not in f"{report['processes']} {report['cleanup']}"
+    assert report["missing"]["processes"] == "no PID namespace: disabled by GRADE_SANDBOX_LAYERS"
+    here = layers.detect()
+    assert ("pid namespace" in (here.processes or "")) == layers.plan().pidns
