@@ -75,7 +75,9 @@ def new_pid_namespace(*, as_root: bool) -> None:
 
 
 def mount(source: str | None, target: str, fstype: str | None, flags: int) -> None:
-    enc = (lambda v: v.encode() if v is not None else None)
+    def enc(value: str | None) -> bytes | None:
+        return value.encode() if value is not None else None
+
     if _libc.mount(enc(source), enc(target), enc(fstype), ctypes.c_ulong(flags), None) != 0:
         err = ctypes.get_errno()
         raise ConfinementError(err, f"mount {target}: {os.strerror(err)}")
