@@ -9,12 +9,39 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 import sys
 from typing import Any
 
-import click
 
-from grader import __version__
+def _as_program() -> bool:
+    return __name__ == "__main__" or os.path.basename(sys.argv[0]) == "grade"
+
+
+def _no_prewarm() -> bool:
+    return bool(os.environ.get("GRADE_NO_PREWARM")) or bool({"-h", "--help"} & set(sys.argv[1:]))
+
+
+def _start_zygote_early() -> None:
+    """`grade exerciseN` (or `grade N`) as a program: start the sandbox's zygote before anything else.
+
+    The zygote is a fresh interpreter that imports numpy (and sympy for some
+    exercises) on its own; begun before this process imports click, the catalog
+    and numpy, it does that on the other core meanwhile. Exercise slugs are
+    recognised later, from the catalog (`_prewarm`).
+    """
+    if len(sys.argv) > 1 and re.fullmatch(r"(exercise)?\d{1,2}", sys.argv[1]) and not _no_prewarm():
+        from grader.sandbox.zygote import shared_zygote
+
+        shared_zygote(())
+
+
+if _as_program():
+    _start_zygote_early()
+
+import click  # noqa: E402  (after the zygote has started)
+
+from grader import __version__  # noqa: E402
 
 # name -> (module, attribute, one-line help shown by `grade --help`)
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -44,13 +71,16 @@ def _prewarm(preload: tuple[str, ...]) -> None:
 
     The zygote is a fresh interpreter that imports numpy (and sympy for some
     exercises) on its own; begun here it does so on the other core while we
-    import the grading code, instead of after it. Not for `--help`.
+    import the grading code, instead of after it. Not for `--help`. When it is
+    running already (`_start_zygote_early`), the worker's start asks for the
+    preloads: waiting for the zygote here would hold up this process.
     """
-    if os.environ.get("GRADE_NO_PREWARM") or {"-h", "--help"} & set(sys.argv[1:]):
+    if _no_prewarm():
         return
-    from grader.sandbox.zygote import shared_zygote
+    from grader.sandbox.zygote import running_zygote, shared_zygote
 
-    shared_zygote(preload)
+    if running_zygote() is None:
+        shared_zygote(preload)
 
 
 class LazyGroup(click.Group):

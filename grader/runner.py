@@ -106,6 +106,7 @@ def grade_file(
     limits: Limits | None = None,
     only: frozenset[str] | None = None,
     engine: str | None = None,
+    student: StudentModule | None = None,
 ) -> ExerciseResult:
     """Grade `student_path` as `exercise`; always returns a result, never hangs.
 
@@ -115,6 +116,8 @@ def grade_file(
     "pytest" runs the same module through pytest. Verdicts are identical (a
     test compares them on every exercise); direct saves pytest's import and
     session, about 0.2 s per exercise. `GRADE_ENGINE=pytest` selects pytest.
+    `student`: a worker already started on `student_path` by `start_student`
+    (the caller began it before importing numpy); closed here.
     """
     engine = engine or os.environ.get("GRADE_ENGINE", "").strip().lower() or "direct"
     if engine not in ENGINES:
@@ -125,7 +128,7 @@ def grade_file(
     # yet, a clean interpreter that never sees the reference) imports numpy and
     # the preloads, then forks a confined worker that imports the student's
     # file, all while this process imports numpy and the reference.
-    module = StudentModule(student_path, exercise.module, limits, preload=exercise.preload)
+    module = student or start_student(exercise, student_path, limits)
     try:
         for name in ("numpy", *exercise.preload):
             importlib.import_module(name)
@@ -139,6 +142,11 @@ def grade_file(
     finally:
         module.close()
     return _score(exercise, session, result, only, student_path, started)
+
+
+def start_student(exercise: Exercise, student_path: Path, limits: Limits | None = None) -> StudentModule:
+    """Start the confined worker for `student_path` now; it imports the file while we go on."""
+    return StudentModule(student_path, exercise.module, limits, preload=exercise.preload)
 
 
 def _score(exercise: Exercise, session: GradingSession, result: ExerciseResult, only: frozenset[str] | None,

@@ -55,19 +55,25 @@ def grade_one(workspace: Workspace, exercise: Exercise, *, seed: int, limits: An
 
     `only` (the tests of `-k FUNCTION`) grades part of the exercise: that run is not an attempt.
     """
-    from grader.runner import grade_file
+    from grader.runner import grade_file, start_student
 
     path = workspace.exercise_path(exercise)
     if not path.exists():
         raise click.UsageError(
             f"{path} does not exist. Restore the stub with `grade reset {exercise.name}`."
         )
-    from grader.checking_symbolic import expected_feedback
-
     sha = file_sha(path)  # of the file graded, before the report is read and the file edited again
-    # Self-study: a wrong formula's expected answer is shown from the 4th wrong attempt at it.
-    with expected_feedback(exercise.name, _wrong_answer_counts(workspace, exercise)) as feedback:
-        result = grade_file(exercise, path, seed=seed, limits=limits, only=only, engine=engine)
+    # The worker first: it starts (and imports the student's file) while we import numpy below.
+    student = start_student(exercise, path, limits)
+    try:
+        from grader.checking_symbolic import expected_feedback
+
+        # Self-study: a wrong formula's expected answer is shown from the 4th wrong attempt at it.
+        with expected_feedback(exercise.name, _wrong_answer_counts(workspace, exercise)) as feedback:
+            result = grade_file(exercise, path, seed=seed, limits=limits, only=only, engine=engine,
+                                student=student)
+    finally:
+        student.close()  # grade_file closes it too; this covers a failure before it ran
     result.file_sha = sha  # type: ignore[attr-defined]
     result.wrong_now = feedback.wrong_now  # type: ignore[attr-defined]
     if record and only is None:
@@ -98,14 +104,15 @@ _WARNED_FILE = "sandbox-warning-shown"
 
 def warn_if_unconfined(workspace: Workspace) -> None:
     """One line on stderr when graded code runs without filesystem confinement, once per workspace."""
-    from grader.sandbox.layers import detect, reasons
+    from grader.sandbox.layers import filesystem_reason
 
-    if detect().filesystem is not None:
+    # Not `detect()`: that waits for the zygote's probes, while grading can start now.
+    why = filesystem_reason()
+    if not why:
         return
     marker = workspace.state_dir / _WARNED_FILE
     if marker.exists():
         return
-    why = reasons().get("filesystem", "no Landlock")
     click.echo(f"warning: your code runs without file-system confinement here ({why}); "
                "fine for self-study, see `grade doctor`.", err=True)
     try:

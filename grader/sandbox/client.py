@@ -147,18 +147,17 @@ class StudentModule:
         fork: bool = True,  # accepted for compatibility: every worker comes from the zygote now
         preload: tuple[str, ...] | list[str] = (),
     ) -> None:
-        from grader.sandbox.layers import plan
+        from grader.sandbox.layers import identity
 
         self.path = Path(path).absolute()  # not resolve(): a symlinked submission is refused, not followed
         self.module_name = module_name
         self.limits = limits or Limits()
-        self.plan = plan()
         self.preload = tuple(preload)
         self._proc: _Keeper | None = None
         self._req_w = self._resp_r = -1
         self._ready = False
         self._import_error: StudentError | None = None
-        self._dirs = _PrivateDirs(self.path, self.plan.uid)
+        self._dirs = _PrivateDirs(self.path, identity()[0])
         self._log = self._dirs.log
         self._timeouts: dict[str, int] = {}
         self._spent = 0.0  # seconds of student calls so far, against limits.submission_budget
@@ -214,8 +213,22 @@ class StudentModule:
         self._starting = threading.Thread(target=spawn, name="grade-spawn", daemon=True)
         self._starting.start()
 
+    @property
+    def plan(self) -> Any:
+        """The layers in force (`grader.sandbox.layers.plan`; its probes come from the zygote)."""
+        from grader.sandbox.layers import plan
+
+        return plan()
+
     def _spec(self) -> dict[str, Any]:
-        plan = self.plan
+        """What the worker gets. Namespaces and cgroups are the zygote's to apply where its own probes
+        found them working (`namespaces` False keeps them off: GRADE_SANDBOX_LAYERS), so nothing here
+        waits for a probe."""
+        from grader.sandbox import landlock
+        from grader.sandbox.layers import forced, identity
+
+        uid, drop_caps, _ = identity()
+        force = forced()
         home = str(self._dirs.work)
         env = {**zygote_env(), "HOME": home, "TMPDIR": home}
         return {
@@ -225,14 +238,13 @@ class StudentModule:
             "workdir": home,
             "memory": self.limits.memory_mb * 1024 * 1024,
             "fsize": OUTPUT_LIMIT_BYTES,
-            "nproc": MAX_PROCESSES if plan.uid is not None or os.geteuid() != 0 else 0,
+            "nproc": MAX_PROCESSES if uid is not None or os.geteuid() != 0 else 0,
             "max_reply": codec.MAX_REPLY_BYTES,
-            "uid": plan.uid,
-            "drop_caps": plan.drop_caps,
-            "netns": plan.netns,
-            "landlock": plan.landlock_abi > 0,
-            "cgroup": plan.cgroup is not None,
-            "pidns": plan.pidns,
+            "uid": uid,
+            "drop_caps": drop_caps,
+            # as in `layers.plan`: an unknown GRADE_SANDBOX_LAYERS value means "none"
+            "landlock": force in (None, "landlock") and landlock.abi_version() > 0,
+            "namespaces": force is None,
             "env": env,
         }
 

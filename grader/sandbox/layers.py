@@ -16,6 +16,7 @@ Stdlib only, cheap: `grade doctor` must not import numpy.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import asdict, dataclass
 from functools import cache
@@ -138,11 +139,64 @@ def _pidns_works() -> bool:
     return os.waitstatus_to_exitcode(status) == 0
 
 
+def probe() -> dict[str, Any]:
+    """What this machine lets a worker have beyond Landlock: tried for real, in children.
+
+    {"netns": bool, "pidns": bool, "cgroup": "cgroup v1" | "cgroup v2" | None}. The
+    zygote runs this while it imports numpy and reports it (`plan` then asks the
+    zygote rather than probing again in the grading process, which is busy
+    importing the grading code); `grade doctor` runs it itself.
+    """
+    from grader.sandbox import cgroups
+
+    hierarchy = cgroups.find()
+    return {"netns": _netns_works(), "pidns": _pidns_works(),
+            "cgroup": hierarchy.describe() if hierarchy else None}
+
+
+def _probed() -> dict[str, Any]:
+    """The zygote's probe report when this process runs one, else a probe of our own."""
+    from grader.sandbox import zygote
+
+    running = zygote.running_zygote()
+    if running is not None:
+        with contextlib.suppress(zygote.ZygoteError, OSError, ValueError):
+            report = running.ready().get("probes")
+            if isinstance(report, dict) and set(report) == {"netns", "pidns", "cgroup"}:
+                return report
+    return probe()
+
+
+def filesystem_reason() -> str:
+    """"" when workers' files are confined (Landlock), else why not; needs no probe, never waits."""
+    from grader.sandbox import landlock
+
+    force = forced()
+    if force not in (None, "landlock"):
+        return "disabled by GRADE_SANDBOX_LAYERS"
+    return "" if landlock.abi_version() else "the kernel has no Landlock (Linux ≥ 5.13 with landlock in lsm=)"
+
+
 @cache
-def plan() -> Plan:
-    """Probe this machine once per process: Landlock's ABI, root, namespaces."""
+def identity() -> tuple[int | None, bool, str]:
+    """(uid for workers, drop capabilities, why not uid 65534): no probing, a few stat calls."""
     import sys
 
+    if forced() not in (None, "landlock"):
+        return None, False, "disabled by GRADE_SANDBOX_LAYERS"
+    if os.geteuid() != 0:
+        return None, False, "the grader does not run as root (workers keep its uid)"
+    blocked = next(filter(None, (_readable_by_others(p) for p in
+                                 {sys.executable, sys.prefix, sys.base_prefix, *sys.path}
+                                 if p and os.path.exists(p))), None)
+    if blocked is None:
+        return NOBODY, False, ""
+    return None, True, f"uid {NOBODY} cannot read the interpreter ({blocked} is closed to other users)"
+
+
+@cache
+def plan() -> Plan:
+    """This machine's layers once per process: Landlock's ABI, root, namespaces, cgroups."""
     from grader.sandbox import landlock
 
     force = forced()
@@ -151,47 +205,19 @@ def plan() -> Plan:
     abi = landlock.abi_version() if force != "none" else 0
     why_ll = "" if abi else ("disabled by GRADE_SANDBOX_LAYERS" if force == "none"
                              else "the kernel has no Landlock (Linux ≥ 5.13 with landlock in lsm=)")
-    uid: int | None = None
-    drop_caps = False
-    why_uid = ""
-    if force == "none":
-        why_uid = "disabled by GRADE_SANDBOX_LAYERS"
-    elif os.geteuid() != 0:
-        why_uid = "the grader does not run as root (workers keep its uid)"
-    else:
-        blocked = next(filter(None, (_readable_by_others(p) for p in
-                                     {sys.executable, sys.prefix, sys.base_prefix, *sys.path}
-                                     if p and os.path.exists(p))), None)
-        if blocked is None:
-            uid = NOBODY
-        else:
-            drop_caps = True
-            why_uid = f"uid {NOBODY} cannot read the interpreter ({blocked} is closed to other users)"
-    netns = False
-    why_net = ""
+    uid, drop_caps, why_uid = identity()
     if force is not None:
-        why_net = "disabled by GRADE_SANDBOX_LAYERS"
-    else:
-        netns = _netns_works()
-        why_net = "" if netns else ("unshare(CLONE_NEWNET) failed" if os.geteuid() == 0
-                                    else "unprivileged user namespaces are not available")
-    cgroup = None
-    if force is not None:
-        why_cgroup = "disabled by GRADE_SANDBOX_LAYERS"
-    else:
-        from grader.sandbox import cgroups
-
-        hierarchy = cgroups.find()
-        cgroup = hierarchy.describe() if hierarchy else None
-        why_cgroup = "" if hierarchy else ("no cgroup with the memory and pids controllers that this user may "
-                                           "create groups in (cgroup v2 needs a delegated subtree)")
-    pidns = False
-    if force is not None:
-        why_pidns = "disabled by GRADE_SANDBOX_LAYERS"
-    else:
-        pidns = _pidns_works()
-        why_pidns = "" if pidns else ("unshare(CLONE_NEWPID) or mounting /proc failed" if os.geteuid() == 0
-                                      else "unprivileged user namespaces are not available")
+        off = "disabled by GRADE_SANDBOX_LAYERS"
+        return Plan(abi, uid, drop_caps, False, why_uid, why_ll, off, None, off, False, off)
+    found = _probed()
+    netns, pidns, cgroup = bool(found["netns"]), bool(found["pidns"]), found["cgroup"] or None
+    root = os.geteuid() == 0
+    why_net = "" if netns else ("unshare(CLONE_NEWNET) failed" if root
+                                else "unprivileged user namespaces are not available")
+    why_pidns = "" if pidns else ("unshare(CLONE_NEWPID) or mounting /proc failed" if root
+                                  else "unprivileged user namespaces are not available")
+    why_cgroup = "" if cgroup else ("no cgroup with the memory and pids controllers that this user may "
+                                    "create groups in (cgroup v2 needs a delegated subtree)")
     return Plan(abi, uid, drop_caps, netns, why_uid, why_ll, why_net, cgroup, why_cgroup, pidns, why_pidns)
 
 

@@ -173,6 +173,14 @@ def shared_zygote(preload: tuple[str, ...] | list[str] = ()) -> Zygote:
     return zygote
 
 
+def running_zygote() -> Zygote | None:
+    """This process's zygote if one was started here and is alive (never starts one)."""
+    zygote = _shared
+    if zygote is not None and zygote.owner == os.getpid() and zygote.alive():
+        return zygote
+    return None
+
+
 def shutdown_shared() -> None:
     """Stop this process's zygote (tests; a pool worker at exit)."""
     global _shared
