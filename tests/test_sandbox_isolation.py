@@ -59,11 +59,21 @@ def test_workers_come_from_the_zygote_never_from_the_grader(tmp_path):
     assert "numpy" in sys.modules  # the grader holds numpy (and, when grading, the reference)
     path = tmp_path / "probe.py"
     path.write_text(PROBE)
+    from grader.sandbox.cputime import first_child
+
     with StudentModule(path, "probe") as module:
-        worker = module.call("pid").value
+        seen_inside = module.call("pid").value
         keeper = module._proc.pid
-        assert worker not in (os.getpid(), keeper)
-        assert _ppid(worker) == keeper  # the keeper: a subreaper forked by the zygote
+        parent = keeper  # the keeper: a subreaper forked by the zygote
+        worker = first_child(keeper)  # host pids, seen from here
+        if module.plan.pidns:  # keeper -> the namespace's reaper (pid 1 inside) -> the worker (pid 2)
+            assert seen_inside == 2
+            parent, worker = worker, first_child(worker)
+            assert _ppid(parent) == keeper
+        else:
+            assert seen_inside == worker
+        assert worker not in (os.getpid(), keeper, -1)
+        assert _ppid(worker) == parent
         assert _ppid(keeper) == shared_zygote().proc.pid
         assert _ppid(shared_zygote().proc.pid) == os.getpid()
 

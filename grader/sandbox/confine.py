@@ -141,7 +141,8 @@ def _close_other_fds(keep: set[int]) -> None:
                 os.close(fd)
 
 
-def _processes_of(uid: int) -> int:
+def processes_of(uid: int) -> int:
+    """How many processes `uid` has, as this process's /proc shows them."""
     count = 0
     for name in os.listdir("/proc"):
         if name.isdigit():
@@ -159,9 +160,9 @@ def _set_limits(spec: dict[str, Any]) -> None:
     if fsize > 0:
         resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
     nproc = int(spec.get("nproc", 0))
-    if nproc > 0 and os.geteuid() != 0 and spec.get("uid") is None:
+    if nproc > 0 and os.geteuid() != 0 and spec.get("uid") is None and not spec.get("nproc_counted"):
         # RLIMIT_NPROC counts every process of the real uid: allow what the user runs already, plus the margin.
-        nproc += _processes_of(os.getuid())
+        nproc += processes_of(os.getuid())
     if nproc > 0:
         resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
     nofile = 256

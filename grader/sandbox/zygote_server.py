@@ -92,6 +92,13 @@ def _keeper(spec: dict[str, Any], fds: list[int], rules: list[tuple[int, int]], 
             return refuse()
         spec = {**spec, "cgroup_dirs": dirs}
     inner_r = inner_w = -1
+    nproc = int(spec.get("nproc", 0))
+    if nproc > 0 and os.geteuid() != 0 and spec.get("uid") is None:
+        from grader.sandbox.confine import processes_of
+
+        # RLIMIT_NPROC counts the user's processes machine-wide: count them here, where /proc is the
+        # machine's (the worker's own /proc, in a PID namespace, shows only its namespace).
+        spec = {**spec, "nproc": nproc + processes_of(os.getuid()), "nproc_counted": True}
     if spec.get("pidns"):
         try:  # our next child is pid 1 of a new namespace; we stay beside the grader
             new_pid_namespace(as_root=os.geteuid() == 0)
