@@ -126,3 +126,34 @@ def test_tree_cpu_seconds_sums_the_descendants(tmp_path):
         used = tree_cpu_seconds(module._proc.pid)
         assert 0.25 <= used < 5  # /proc counts whole clock ticks
         np.testing.assert_equal(tree_cpu_seconds(-1), 0.0)
+
+
+CHAIN = BURN + '''
+
+def step():
+    while True:
+        pass
+
+def run(n):
+    """Calls step() n times: hangs with it."""
+    return [step() for _ in range(n)]
+
+def independent():
+    """Honest, slow, and calls nothing that hung."""
+    return burn(0.6)
+'''
+
+
+def test_after_a_hang_its_callers_get_a_short_limit_and_others_keep_theirs(tmp_path):
+    with _module(tmp_path, CHAIN) as module:
+        start = time.monotonic()
+        first = module.submit("step").result()
+        again = module.submit("step").result()
+        caller = module.submit("run", 3).result()
+        hung_for = time.monotonic() - start
+        honest = module.submit("independent").result()
+    assert "within 1 s of CPU time" in first.error.message
+    assert "within 0.25 s of CPU time" in again.error.message  # timed out once: not the full limit again
+    assert "within 0.25 s of CPU time (it calls step(), which did not return earlier)" in caller.error.message
+    assert hung_for < 4
+    assert honest.error is None and honest.value == 0.6  # the 1 s floor still applies to it

@@ -137,7 +137,8 @@ def test_call_limits_follow_the_reference_time():
     assert limits.call_limit(0.001, timed_out_before=False) == 3  # a fast reference: the floor
     assert limits.call_limit(0.04, timed_out_before=False) == 4
     assert limits.call_limit(1.0, timed_out_before=False) == 5
-    assert limits.call_limit(1.0, timed_out_before=True) == 3  # timed out once: never the full limit again
+    assert limits.call_limit(1.0, timed_out_before=True) == limits.repeat_limit == 0.25  # timed out once:
+    # never the full limit again
     assert Limits(call_timeout=1, adaptive=False).call_limit(0.0, timed_out_before=True) == 1
 
 

@@ -34,10 +34,14 @@ from grader.sandbox.zygote import ZygoteError, shared_zygote, zygote_env
 
 DEFAULT_CALL_TIMEOUT = 5.0
 DEFAULT_IMPORT_TIMEOUT = 20.0
-IMPORT_CPU_LIMIT = 3.0
+IMPORT_CPU_LIMIT = 2.0
 DEFAULT_MEMORY_MB = 2048
 MAX_TIMEOUTS_PER_FUNCTION = 2
 TIME_FLOOR = 1.0
+# What a function gets once it has timed out, or once a function it calls (by the file's
+# static call graph) has: the code has hung, and waiting a full floor again per call made
+# one hanging submission cost seconds of every core in a batch.
+REPEAT_LIMIT = 0.25
 TIME_FACTOR = 100.0
 SUBMISSION_BUDGET = 30.0
 # A CPU-limited call may take this many times its CPU limit in wall time, plus WALL_SLACK
@@ -73,8 +77,10 @@ class Limits:
     same inputs while the student's call runs (`submit` ... `result`), that
     call may take max(`time_floor`, `time_factor` × the reference's time), and
     never more than `call_timeout`. Without a reference time (`call`),
-    `call_timeout` applies. A function that timed out once gets only the floor
-    afterwards, and none after MAX_TIMEOUTS_PER_FUNCTION time-outs. All calls
+    `call_timeout` applies. A function that timed out once gets only
+    `repeat_limit` afterwards, and none after MAX_TIMEOUTS_PER_FUNCTION
+    time-outs; so does a function that calls one that timed out (per the
+    submission's static call graph). All calls
     of one module share `submission_budget` wall seconds: past it, calls fail
     at once.
 
@@ -99,6 +105,7 @@ class Limits:
     submission_budget: float = SUBMISSION_BUDGET
     cpu_time: bool = True
     import_cpu: float = IMPORT_CPU_LIMIT
+    repeat_limit: float = REPEAT_LIMIT
 
     @classmethod
     def explicit(cls, timeout: float | None, memory_mb: int | None = None) -> Limits:
@@ -125,7 +132,7 @@ class Limits:
         if reference_seconds is not None:
             limit = min(limit, max(self.time_floor, self.time_factor * reference_seconds))
         if timed_out_before:
-            limit = min(limit, self.time_floor)
+            limit = min(limit, self.repeat_limit)
         return limit
 
 
@@ -167,6 +174,7 @@ class StudentModule:
         self._counts_cpu = self.limits.counts_cpu()
         self._cpu_at_start = 0.0  # the worker's CPU seconds when the pending call was sent
         self._stat_fd = -1  # /proc/<worker>/stat, kept open: one pread per call
+        self._graph: dict[str, set[str]] | None = None  # the submission's call graph, parsed on demand
         if self._dirs.copy_error:
             self._import_error = StudentError(kind="import_error", type="UnreadableFile",
                                               message=f"{self.path.name} could not be read: {self._dirs.copy_error}")
@@ -437,22 +445,44 @@ class StudentModule:
                     f"{self.limits.submission_budget:g} s (earlier calls were too slow or hung)",
         )
 
-    def _limit(self, func: str, start: float, timeout: float | None, measured: bool) -> tuple[float, str]:
+    def _hung_callee(self, func: str) -> str | None:
+        """A function `func` calls (directly or not, by the file's call graph) that has timed out."""
+        if not self._timeouts:
+            return None
+        if self._graph is None:
+            from grader.testmap import call_graph
+
+            try:
+                self._graph = call_graph(self._dirs.source.read_text(encoding="utf-8", errors="replace"))
+            except OSError:
+                self._graph = {}
+        from grader.testmap import callees
+
+        return next((g for g in callees(self._graph, func) if g in self._timeouts), None)
+
+    def _limit(self, func: str, start: float, timeout: float | None,
+               measured: bool) -> tuple[float, str, bool]:
+        """(seconds, why it is that short, whether they are wall seconds: the budget's rest)."""
+        why = ""
         if timeout is not None:
             limit = timeout
         else:
             reference = time.monotonic() - start if measured else None
-            limit = self.limits.call_limit(reference, timed_out_before=func in self._timeouts)
+            hung = None if func in self._timeouts or not self.limits.adaptive else self._hung_callee(func)
+            limit = self.limits.call_limit(reference, timed_out_before=func in self._timeouts or hung is not None)
+            if hung is not None:
+                why = f" (it calls {hung}(), which did not return earlier)"
         left = self.limits.submission_budget - self._spent
         if left < limit:
-            return max(left, 0.1), f" (the rest of this exercise's {self.limits.submission_budget:g} s time budget)"
-        return limit, ""
+            return (max(left, 0.1), f" (the rest of this exercise's {self.limits.submission_budget:g} s time budget)",
+                    True)
+        return limit, why, False
 
     def _collect(self, func: str, start: float, timeout: float | None, measured: bool) -> CallOutcome:
         self._pending = False
-        limit, why = self._limit(func, start, timeout, measured)
+        limit, why, wall_only = self._limit(func, start, timeout, measured)
         try:
-            return self._receive(func, start, limit, why)
+            return self._receive(func, start, limit, why, wall_only)
         finally:
             self._spent += time.monotonic() - start
 
@@ -488,10 +518,10 @@ class StudentModule:
                 return "cpu"
             check_at = time.monotonic() + left
 
-    def _receive(self, func: str, start: float, limit: float, why: str) -> CallOutcome:
+    def _receive(self, func: str, start: float, limit: float, why: str, wall_only: bool = False) -> CallOutcome:
         wall = start + limit
         try:
-            if self._counts_cpu and not why:
+            if self._counts_cpu and not wall_only:
                 wall = start + WALL_FACTOR * limit + WALL_SLACK
                 ended = self._await_reply(start, limit, wall, self._cpu_at_start)
                 if ended:
@@ -502,7 +532,7 @@ class StudentModule:
             self._kill()
             self._timeouts[func] = self._timeouts.get(func, 0) + 1
             if exc.args == ("cpu",):
-                message = f"{func}() did not return within {limit:.3g} s of CPU time (an infinite loop?)"
+                message = f"{func}() did not return within {limit:.3g} s of CPU time{why} (an infinite loop?)"
             elif exc.args == ("wall",):
                 message = (f"{func}() did not return within {wall - start:.3g} s, mostly waiting rather than "
                            "computing (time.sleep, input() or a blocked read?)")
