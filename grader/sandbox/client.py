@@ -42,6 +42,9 @@ TIME_FLOOR = 1.0
 # static call graph) has: the code has hung, and waiting a full floor again per call made
 # one hanging submission cost seconds of every core in a batch.
 REPEAT_LIMIT = 0.25
+# A call with no reference time (a symbolic answer, an expected exception, a function not
+# yet measured beside the reference): these answer in milliseconds when they are right.
+UNMEASURED_LIMIT = 2.0
 TIME_FACTOR = 100.0
 SUBMISSION_BUDGET = 30.0
 # A CPU-limited call may take this many times its CPU limit in wall time, plus WALL_SLACK
@@ -76,8 +79,9 @@ class Limits:
     Time budgets match the work: when a hidden test runs the reference on the
     same inputs while the student's call runs (`submit` ... `result`), that
     call may take max(`time_floor`, `time_factor` × the reference's time), and
-    never more than `call_timeout`. Without a reference time (`call`),
-    `call_timeout` applies. A function that timed out once gets only
+    never more than `call_timeout`. Without a reference time (`call`), the
+    reference time last measured for that function applies, or else
+    `unmeasured_limit` (capped by `call_timeout`). A function that timed out once gets only
     `repeat_limit` afterwards, and none after MAX_TIMEOUTS_PER_FUNCTION
     time-outs; so does a function that calls one that timed out (per the
     submission's static call graph). All calls
@@ -106,6 +110,7 @@ class Limits:
     cpu_time: bool = True
     import_cpu: float = IMPORT_CPU_LIMIT
     repeat_limit: float = REPEAT_LIMIT
+    unmeasured_limit: float = UNMEASURED_LIMIT
 
     @classmethod
     def explicit(cls, timeout: float | None, memory_mb: int | None = None) -> Limits:
@@ -131,6 +136,8 @@ class Limits:
             return limit
         if reference_seconds is not None:
             limit = min(limit, max(self.time_floor, self.time_factor * reference_seconds))
+        else:
+            limit = min(limit, max(self.time_floor, self.unmeasured_limit))
         if timed_out_before:
             limit = min(limit, self.repeat_limit)
         return limit
@@ -175,6 +182,7 @@ class StudentModule:
         self._cpu_at_start = 0.0  # the worker's CPU seconds when the pending call was sent
         self._stat_fd = -1  # /proc/<worker>/stat, kept open: one pread per call
         self._graph: dict[str, set[str]] | None = None  # the submission's call graph, parsed on demand
+        self._reference_time: dict[str, float] = {}  # the longest reference time measured, per function
         if self._dirs.copy_error:
             self._import_error = StudentError(kind="import_error", type="UnreadableFile",
                                               message=f"{self.path.name} could not be read: {self._dirs.copy_error}")
@@ -467,7 +475,9 @@ class StudentModule:
         if timeout is not None:
             limit = timeout
         else:
-            reference = time.monotonic() - start if measured else None
+            reference = time.monotonic() - start if measured else self._reference_time.get(func)
+            if measured:
+                self._reference_time[func] = max(reference or 0.0, self._reference_time.get(func, 0.0))
             hung = None if func in self._timeouts or not self.limits.adaptive else self._hung_callee(func)
             limit = self.limits.call_limit(reference, timed_out_before=func in self._timeouts or hung is not None)
             if hung is not None:
