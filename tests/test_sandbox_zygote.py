@@ -134,8 +134,8 @@ def test_call_limits_follow_the_reference_time():
 
     limits = Limits(call_timeout=5, time_floor=3, time_factor=100)
     assert limits.call_limit(None, timed_out_before=False) == 3  # no reference time: never below the floor
-    assert Limits().call_limit(None, timed_out_before=False) == 2  # the unmeasured limit
-    assert Limits(call_timeout=1.5).call_limit(None, timed_out_before=False) == 1.5  # never over the ceiling
+    assert Limits().call_limit(None, timed_out_before=False) == 1  # the unmeasured limit
+    assert Limits(call_timeout=0.5).call_limit(None, timed_out_before=False) == 0.5  # never over the ceiling
     assert limits.call_limit(0.001, timed_out_before=False) == 3  # a fast reference: the floor
     assert limits.call_limit(0.04, timed_out_before=False) == 4
     assert limits.call_limit(1.0, timed_out_before=False) == 5
