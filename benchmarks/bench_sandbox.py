@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))  # report this checkout's layers, whatever is installed
 FILE = "exercise1_update_rule.py"
 
 _LOOP = r"""
