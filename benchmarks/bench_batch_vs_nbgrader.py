@@ -1,6 +1,6 @@
 """`grade batch` against `nbgrader autograde` on the same class, on this machine.
 
-    python benchmarks/bench_batch_vs_nbgrader.py [--students 40] [--jobs N] [--min-ratio 20]
+    python benchmarks/bench_batch_vs_nbgrader.py [--students 40] [--jobs N] [--min-ratio 20] [--all-correct]
 
 Generates one class of exercise-1 submissions, a mix of correct, wrong and
 untouched-stub answers, twice: as exercise files (what `grade` students hand
@@ -68,7 +68,7 @@ def run(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
     return took, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def make_class(root: Path, students: int, env: dict[str, str]) -> dict[str, str]:
+def make_class(root: Path, students: int, env: dict[str, str], kinds: list[str] | None = None) -> dict[str, str]:
     """Write files under root/class and notebooks under root/course; returns student -> variant."""
     grade = [sys.executable, "-m", "grader.cli"]
     course = root / "course"
@@ -78,7 +78,7 @@ def make_class(root: Path, students: int, env: dict[str, str]) -> dict[str, str]
                    capture_output=True, env=env)
     release = read_notebook(course / "release" / EXERCISE.name / f"{EXERCISE.name}.ipynb")
     reference = solution_source(EXERCISE.file)
-    names = list(VARIANTS)
+    names = kinds or list(VARIANTS)
     roster = {}
     for i in range(students):
         student = f"student{i:03d}"
@@ -113,6 +113,8 @@ def main() -> int:
     parser.add_argument("--students", type=int, default=40)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--min-ratio", type=float, default=20.0)
+    parser.add_argument("--all-correct", action="store_true",
+                        help="every student hands in the reference (the issue's all-correct class)")
     args = parser.parse_args()
     bin_dir = str(Path(sys.executable).parent)  # nbgrader and alembic live beside this python
     env = {**os.environ, "PATH": bin_dir + os.pathsep + os.environ.get("PATH", "")}
@@ -122,7 +124,7 @@ def main() -> int:
     load = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="bench-batch-") as tmp:
         root = Path(tmp)
-        roster = make_class(root, args.students, env)
+        roster = make_class(root, args.students, env, ["correct"] if args.all_correct else None)
         n = len(roster)
         batch = [*grade, "batch", "--unsafe-no-sandbox"]  # where the sandbox has no filesystem layer
         batch_files = run([*batch, str(root / "class"), "--out", str(root / "out-files"), "--seed",
@@ -139,7 +141,7 @@ def main() -> int:
     differ = [s for s in roster if not (from_files[s] == from_notebooks[s] == from_nbgrader[s])]
     print(f"{n} submissions of {EXERCISE.name} ({', '.join(VARIANTS)} in turn), seed {SEED}, "
           f"{args.jobs} jobs, {os.cpu_count()} CPUs")
-    for variant in VARIANTS:
+    for variant in sorted(set(roster.values())):
         scores = sorted({from_nbgrader[s] for s, v in roster.items() if v == variant})
         print(f"  {variant:<14} score {', '.join(f'{x:g}' for x in scores)} / {EXERCISE.max_score}")
     print(f"{'':<32}{'wall s':>8}{'per sub. s':>11}{'speed-up':>10}{'CPU s':>8}{'CPU/sub. s':>11}{'CPU ratio':>10}")
