@@ -232,6 +232,7 @@ class Graded:
     missing: bool = False
     note: str = ""
     kinds: list[str] = field(default_factory=list)
+    stored_key: str = ""  # the store holds `result` under this key (the writer reloads it from there)
 
     @property
     def status(self) -> str:
@@ -348,7 +349,7 @@ def run_batch(
             if cached is None:
                 to_grade.append(entry)
             else:
-                finish(Graded(entry.student, entry.exercise.name, cached, cached=True), entry)
+                finish(Graded(entry.student, entry.exercise.name, cached, cached=True, stored_key=entry.key), entry)
 
         ordered = _order(to_grade, store.previous_seconds(), planned.budgets)
         limits = planned.limits
@@ -390,6 +391,7 @@ def _graded(entry: Entry, outcome: Any, store: Store, key: str) -> Graded:
         graded.note, graded.kinds = explain(graded.result, special=outcome.error)
     if graded.result is not None and not graded.error:
         store.save(entry.student, entry.exercise.name, key, graded.result)
+        graded.stored_key = key
     return graded
 
 
@@ -417,7 +419,12 @@ class _Outputs:
         self.folders = assign_folders(planned.students, store.folders())
         store.add_folders(self.folders)
         self.cells: dict[tuple[str, str], tuple[float | None, str]] = {}  # score (None: failed), note
-        self.per_student: dict[str, dict[str, ExerciseResult]] = {}
+        # A student's results.json is written once all their exercises are in. Until then only the
+        # store key of each stored result is held here (the result itself is reloaded then), so the
+        # coordinator's memory does not grow with the class when largest-first order scatters them.
+        self.per_student: dict[str, dict[str, ExerciseResult | str]] = {}
+        self.store = store
+        self.by_name = {e.name: e for e in planned.exercises}
         self.expected = Counter(e.student for e in planned.entries)
         self.last_flush = time.monotonic()
         self._write_students()
@@ -436,10 +443,16 @@ class _Outputs:
         self.cells[(entry.student, entry.exercise.name)] = (score, graded.note)
         if graded.result is not None:
             done = self.per_student.setdefault(entry.student, {})
-            done[entry.exercise.name] = graded.result
+            done[entry.exercise.name] = graded.stored_key or graded.result
             if len(done) == self.expected[entry.student]:
-                self._write_results(entry.student, list(done.values()))
+                results = [self._reload(entry.student, name, held) for name, held in done.items()]
+                self._write_results(entry.student, [r for r in results if r is not None])
                 del self.per_student[entry.student]
+
+    def _reload(self, student: str, name: str, held: ExerciseResult | str) -> ExerciseResult | None:
+        if isinstance(held, str):
+            return self.store.load(student, self.by_name[name], held)
+        return held
 
     def _write_results(self, student: str, results: list[ExerciseResult]) -> None:
         folder = self.out / self.folders[student]

@@ -86,6 +86,10 @@ def _prewarm(preload: tuple[str, ...]) -> None:
 class LazyGroup(click.Group):
     """A group whose sub-commands live in modules imported on first use."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._built: dict[str, click.Command] = {}
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(COMMANDS)
 
@@ -99,10 +103,14 @@ class LazyGroup(click.Group):
             exercise = resolve(cmd_name)
         except UnknownExercise:
             return None
-        _prewarm(exercise.preload)
-        from grader.commands.grade_cmd import exercise_command
+        # click asks twice (resolving, then invoking): build each exercise's command once.
+        command = self._built.get(exercise.name)
+        if command is None:
+            _prewarm(exercise.preload)
+            from grader.commands.grade_cmd import exercise_command
 
-        return exercise_command(exercise)
+            command = self._built[exercise.name] = exercise_command(exercise)
+        return command
 
     def resolve_command(
         self, ctx: click.Context, args: list[str]

@@ -169,3 +169,36 @@ def test_json_summary(tmp_path):
     data = json.loads(proc.stdout)
     assert data["students"] == 2 and data["graded"] == 1 and data["not_submitted"] == 1 and data["failed"] == 0
     assert data["notes"] == {"not submitted": 1} and data["exercises"] == [EX.name]
+
+
+def test_pending_results_wait_in_the_store_not_in_memory(tmp_path):
+    """Largest-first order scatters a student's exercises: until the last one is in, the writer holds
+    store keys, not results, so the coordinator's memory does not grow with the class."""
+    from grader.batch import Graded, _Outputs, plan
+
+    ex2 = resolve("exercise2")
+    subs = tmp_path / "subs"
+    for student in ("ann", "bob"):
+        (subs / student).mkdir(parents=True)
+        for exercise in (EX, ex2):
+            (subs / student / exercise.file).write_text(reference_source(exercise.file), encoding="utf-8")
+    planned = plan(subs, [EX, ex2], seed=5, limits=Limits())
+    out = tmp_path / "out"
+    out.mkdir()
+    store = Store(out)
+    writer = _Outputs(out, planned, store)
+    entries = {(e.student, e.exercise.name): e for e in planned.entries}
+    for n, (student, exercise) in enumerate([("ann", EX), ("bob", EX), ("bob", ex2), ("ann", ex2)]):
+        result = _result(float(n))
+        result.exercise, result.slug, result.title = exercise.number, exercise.slug, exercise.title
+        result.tests = [_Test(name=f"t{i}", score=0.0, max_score=float(p), test_id=t, number=f"{exercise.number}.{i}")
+                        for i, (t, p) in enumerate(exercise.points.items(), 1)]
+        store.save(student, exercise.name, f"key{n}", result)
+        writer.record(entries[(student, exercise.name)], Graded(student, exercise.name, result, stored_key=f"key{n}"))
+        pending = writer.per_student.get("ann", {})
+        assert all(isinstance(held, str) for held in pending.values())
+    assert writer.per_student == {}
+    for student in ("ann", "bob"):
+        data = json.loads((out / writer.folders[student] / "results.json").read_text())
+        assert [e["exercise"] for e in data["extra_data"]["exercises"]] == [1, 2]
+    store.close()
