@@ -11,6 +11,10 @@ what may be used, e.g. to simulate a machine without user namespaces:
 ``GRADE_SANDBOX_LAYERS=landlock`` (Landlock and rlimits only) or
 ``GRADE_SANDBOX_LAYERS=none`` (rlimits only; tests of the refusal path).
 
+The namespaces and cgroups are tried for real (`probe`), in children: the
+zygote does that while it imports numpy and reports the result, which
+`plan()` uses when this process runs a zygote (`grade doctor` probes itself).
+
 Stdlib only, cheap: `grade doctor` must not import numpy.
 """
 
