@@ -81,12 +81,11 @@ class Limits:
     call may take max(`time_floor`, `time_factor` × the reference's time), and
     never more than `call_timeout`. Without a reference time (`call`), the
     reference time last measured for that function applies, or else
-    `unmeasured_limit` (capped by `call_timeout`). A function that timed out once gets only
-    `repeat_limit` afterwards, and none after MAX_TIMEOUTS_PER_FUNCTION
-    time-outs; so does a function that calls one that timed out (per the
-    submission's static call graph). All calls
-    of one module share `submission_budget` wall seconds: past it, calls fail
-    at once.
+    `unmeasured_limit` (capped by `call_timeout`). A function that timed out
+    once gets only `repeat_limit` afterwards, and none after
+    MAX_TIMEOUTS_PER_FUNCTION time-outs; so does a function that calls one
+    that timed out (per the submission's static call graph). All calls of one
+    module share `submission_budget` wall seconds: past it, calls fail at once.
 
     With `cpu_time` (the default where /proc shows it) these limits count the
     CPU seconds of the worker and everything it started, so a loaded machine
@@ -241,11 +240,9 @@ class StudentModule:
         """What the worker gets. Namespaces and cgroups are the zygote's to apply where its own probes
         found them working (`namespaces` False keeps them off: GRADE_SANDBOX_LAYERS), so nothing here
         waits for a probe."""
-        from grader.sandbox import landlock
-        from grader.sandbox.layers import forced, identity
+        from grader.sandbox.layers import filesystem_reason, forced, identity
 
         uid, drop_caps, _ = identity()
-        force = forced()
         home = str(self._dirs.work)
         env = {**zygote_env(), "HOME": home, "TMPDIR": home}
         return {
@@ -259,9 +256,8 @@ class StudentModule:
             "max_reply": codec.MAX_REPLY_BYTES,
             "uid": uid,
             "drop_caps": drop_caps,
-            # as in `layers.plan`: an unknown GRADE_SANDBOX_LAYERS value means "none"
-            "landlock": force in (None, "landlock") and landlock.abi_version() > 0,
-            "namespaces": force is None,
+            "landlock": not filesystem_reason(),
+            "namespaces": forced() is None,
             "env": env,
         }
 
