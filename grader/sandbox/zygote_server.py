@@ -232,7 +232,6 @@ def serve(fd: int, preload: list[str]) -> None:
     probes["cgroup"] = groups.hierarchy.describe() if groups else None  # what will really be used
     _PROBES.update(probes)
     sock.sendall(json.dumps({"ready": True, "abi": abi, "pid": os.getpid(), "rules": len(rules),
-                             "cgroup": groups.hierarchy.describe() if groups else None,
                              "probes": probes}).encode())
     try:
         _serve_requests(sock, rules, abi, groups)
