@@ -182,7 +182,7 @@ def plan(submissions: Path, exercises: Sequence[Exercise], *, seeds: Seeds | Non
          limits: Limits, budget: float | None = None) -> Plan:
     """Find every student's answers and hash them, so unchanged ones can be skipped."""
     seeds = seeds or Seeds(fixed=DEFAULT_SEED if seed is None else seed, origin="--seed")
-    fingerprints = {e.name: grader_fingerprint(e) for e in exercises}
+    fingerprints = {e.name: grader_fingerprint_cached(e) for e in exercises}
     folders = find_students(submissions)
     entries: list[Entry] = []
     for student, folder in folders.items():
@@ -445,6 +445,7 @@ class _Outputs:
             done = self.per_student.setdefault(entry.student, {})
             done[entry.exercise.name] = graded.stored_key or graded.result
             if len(done) == self.expected[entry.student]:
+                done[entry.exercise.name] = graded.result  # at hand: not read back from the store
                 results = [self._reload(entry.student, name, held) for name, held in done.items()]
                 self._write_results(entry.student, [r for r in results if r is not None])
                 del self.per_student[entry.student]

@@ -173,6 +173,12 @@ def _compare_numeric(expected: Any, got: Any, *, rtol: float, atol: float) -> Mi
         )
     exp_f = exp.astype(float)
     act_f = act.astype(float)
+    with np.errstate(invalid="ignore", over="ignore"):
+        # np.isclose's own test, |got − expected| ≤ atol + rtol·|expected|, in one pass: it holds
+        # only where both are finite (a NaN or inf difference compares False), so a match here is a
+        # match below, and everything else takes the full path with its messages.
+        if bool(np.all(np.abs(act_f - exp_f) <= atol + rtol * np.abs(exp_f))):
+            return None
     bad_nan = np.isnan(act_f) & ~np.isnan(exp_f)
     bad_inf = np.isinf(act_f) & ~np.isinf(exp_f)
     if np.any(bad_nan) or np.any(bad_inf):

@@ -135,19 +135,16 @@ def redact(result: ExerciseResult, mode: str) -> ExerciseResult:
     import error (the student's own code and message) is kept. A new object is
     returned; `result` is not modified.
     """
-    import copy
+    from dataclasses import replace
 
     if mode not in FEEDBACK_MODES:
         raise ValueError(f"hidden feedback mode must be one of {FEEDBACK_MODES}, got {mode!r}")
     if mode == "full":
         return result
-    redacted = copy.deepcopy(result)
-    redacted.feedback_mode = mode
-    for test in redacted.tests:
-        if test.output:  # an empty output (a reason said once, on an earlier test) stays empty
-            test.output = summary_output(test)
-        test.details = ""
-    return redacted
+    # New test objects, not a deep copy: every field left shared is immutable (str, float, tuple).
+    tests = [replace(test, details="", output=summary_output(test) if test.output else "")  # an empty output
+             for test in result.tests]  # (a reason said once, on an earlier test) stays empty
+    return replace(result, feedback_mode=mode, tests=tests)
 
 
 def results_json(results: list[ExerciseResult]) -> dict[str, Any]:

@@ -134,12 +134,12 @@ def test_call_limits_follow_the_reference_time():
 
     limits = Limits(call_timeout=5, time_floor=3, time_factor=100)
     assert limits.call_limit(None, timed_out_before=False) == 3  # no reference time: never below the floor
-    assert Limits().call_limit(None, timed_out_before=False) == 1  # the unmeasured limit
+    assert Limits().call_limit(None, timed_out_before=False) == 0.5  # the unmeasured limit
     assert Limits(call_timeout=0.5).call_limit(None, timed_out_before=False) == 0.5  # never over the ceiling
     assert limits.call_limit(0.001, timed_out_before=False) == 3  # a fast reference: the floor
     assert limits.call_limit(0.04, timed_out_before=False) == 4
     assert limits.call_limit(1.0, timed_out_before=False) == 5
-    assert limits.call_limit(1.0, timed_out_before=True) == limits.repeat_limit == 0.25  # timed out once:
+    assert limits.call_limit(1.0, timed_out_before=True) == limits.repeat_limit == 0.1  # timed out once:
     # never the full limit again
     assert Limits(call_timeout=1, adaptive=False).call_limit(0.0, timed_out_before=True) == 1
 
@@ -162,3 +162,40 @@ def test_a_submission_that_hangs_everywhere_is_bounded_by_its_budget(tmp_path):
     assert all("was not run: your code already used this exercise's time budget of 2.5 s" in m
                for m in messages[3:])
     assert sum(o.seconds for o in outcomes) < 4
+
+
+CRASHY = '''
+import os
+
+def quits(x):
+    """Stops its process (a stray exit at the end of a notebook cell, say)."""
+    os._exit(0)
+
+def only_on_negatives(x):
+    if x < 0:
+        os._exit(3)
+    return x
+
+def pid():
+    return os.getpid()
+'''
+
+
+def test_a_function_that_keeps_killing_its_process_is_not_run_a_third_time(tmp_path):
+    path = tmp_path / "crashy.py"
+    path.write_text(CRASHY)
+    with StudentModule(path, "crashy") as module:
+        outcomes = [module.call("quits", i) for i in range(4)]
+        workers = {module.call("pid").value}
+        third = module.call("quits", 9)
+        workers.add(module.call("pid").value)
+        # one crash is not a verdict on every input: the function runs again after it
+        assert module.call("only_on_negatives", -1).error.kind == "crash"
+        assert module.call("only_on_negatives", 2).value == 2
+    kinds = [o.error.kind for o in outcomes]
+    assert kinds == ["crash"] * 4
+    assert "exited with code 0" in outcomes[0].error.message and "exited with code 0" in outcomes[1].error.message
+    for later in (*outcomes[2:], third):
+        assert later.error.message.startswith("quits() was not run again: it already stopped your code's process "
+                                              "2 times (the last time: your code's process exited with code 0")
+    assert len(workers) == 1  # the retired calls started no new worker

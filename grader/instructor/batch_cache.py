@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import functools
 import hashlib
 import json
 import math
@@ -74,14 +75,23 @@ def _imported_grader_files(roots: list[str]) -> set[Path]:
         if path is None or path in seen:
             continue
         seen.add(path)
-        for node in ast.walk(ast.parse(path.read_bytes())):
-            names: list[str] = []
-            if isinstance(node, ast.Import):
-                names = [a.name for a in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
-            queue.extend(n for n in names if n == "grader" or n.startswith("grader."))
+        queue.extend(_grader_imports(path, path.stat().st_mtime_ns))
     return seen
+
+
+@functools.lru_cache(maxsize=512)
+def _grader_imports(path: Path, mtime_ns: int) -> tuple[str, ...]:
+    """The grader modules `path` imports (lazy imports included); parsed once per version of the file
+    (the exercises of one batch share most of their modules)."""
+    found: list[str] = []
+    for node in ast.walk(ast.parse(path.read_bytes())):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+        found.extend(n for n in names if n == "grader" or n.startswith("grader."))
+    return tuple(found)
 
 
 def job_key(answer_digest: str, exercise: Exercise, seed: int, limits: Limits, fingerprint: str) -> str:

@@ -146,9 +146,17 @@ def local_helpers(folder: Path, source: bytes, *, skip: set[str]) -> dict[str, b
     the import fails in the sandbox and the feedback says so.
     """
     found: dict[str, bytes] = {}
+    try:
+        candidates = {n for n in os.listdir(folder) if n.endswith(".py")} - skip
+    except OSError:
+        return found
     queue = [source]
     while queue and len(found) < MAX_HELPERS:
-        for name in _imported_names(queue.pop()):
+        text = queue.pop()
+        # Parsing is the cost of a batch's planning: skip it when no file beside this one is even named.
+        if not any(n[:-3].encode() in text for n in candidates if n not in found):
+            continue
+        for name in _imported_names(text):
             file_name = f"{name}.py"
             if file_name in found or file_name in skip:
                 continue

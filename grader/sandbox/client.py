@@ -37,14 +37,20 @@ DEFAULT_IMPORT_TIMEOUT = 20.0
 IMPORT_CPU_LIMIT = 2.0
 DEFAULT_MEMORY_MB = 2048
 MAX_TIMEOUTS_PER_FUNCTION = 2
-TIME_FLOOR = 1.0
+# A function that killed its process this often is not run again: each crash costs a fresh
+# worker, and one that crashes on two inputs crashes on the rest (a stray os._exit, exit()).
+MAX_CRASHES_PER_FUNCTION = 2
+# CPU seconds: the reference answers in milliseconds and an honest Python loop in tens of them,
+# so half a CPU second is still ten times the slowest honest call we have seen, while every
+# submission that hangs pays it (5 % of a class: most of a batch's time before).
+TIME_FLOOR = 0.5
 # What a function gets once it has timed out, or once a function it calls (by the file's
 # static call graph) has: the code has hung, and waiting a full floor again per call made
 # one hanging submission cost seconds of every core in a batch.
-REPEAT_LIMIT = 0.25
+REPEAT_LIMIT = 0.1
 # A call with no reference time (a symbolic answer, an expected exception, a function not
 # yet measured beside the reference): these answer in milliseconds when they are right.
-UNMEASURED_LIMIT = 1.0
+UNMEASURED_LIMIT = 0.5
 TIME_FACTOR = 100.0
 SUBMISSION_BUDGET = 30.0
 # A CPU-limited call may take this many times its CPU limit in wall time, plus WALL_SLACK
@@ -84,17 +90,19 @@ class Limits:
     `unmeasured_limit` (capped by `call_timeout`). A function that timed out
     once gets only `repeat_limit` afterwards, and none after
     MAX_TIMEOUTS_PER_FUNCTION time-outs; so does a function that calls one
-    that timed out (per the submission's static call graph). All calls of one
-    module share `submission_budget` wall seconds: past it, calls fail at once.
+    that timed out (per the submission's static call graph). A function whose
+    calls stopped the worker MAX_CRASHES_PER_FUNCTION times is not run again
+    either (each crash costs a fresh worker). All calls of one module share
+    `submission_budget` wall seconds: past it, calls fail at once.
 
     With `cpu_time` (the default where /proc shows it) these limits count the
     CPU seconds of the worker and everything it started, so a loaded machine
     (a batch on every core, two CPU burners beside it) cannot time out a
     correct submission; the wall clock ends a call only after `WALL_FACTOR` ×
-    its limit + `WALL_SLACK` (code that sleeps or waits for input). The 1 s
-    floor covers lazy imports in a first call and the spread of honest
-    implementations (a Python loop where the reference uses numpy is far
-    within 100×). An import may use `import_cpu` CPU seconds and
+    its limit + `WALL_SLACK` (code that sleeps or waits for input). The 0.5 s
+    floor covers the spread of honest implementations (a Python loop where the
+    reference uses numpy is far within 100×, and numpy and sympy are already
+    imported in every worker). An import may use `import_cpu` CPU seconds and
     `import_timeout` wall seconds. `adaptive=False` (an explicit `--timeout`,
     see `explicit`) gives every call exactly `call_timeout` (CPU) seconds.
     """
@@ -173,7 +181,9 @@ class StudentModule:
         self._dirs = _PrivateDirs(self.path, identity()[0])
         self._log = self._dirs.log
         self._timeouts: dict[str, int] = {}  # function -> how many of its calls timed out
-        self._retired: set[str] = set()  # functions not called again (they hung too often)
+        self._crashes: dict[str, int] = {}  # function -> how many of its calls killed the worker
+        # function -> the error its calls get instead of running (it hung or crashed too often)
+        self._retired: dict[str, StudentError] = {}
         self._spent = 0.0  # seconds of student calls so far, against limits.submission_budget
         self._pending = False
         self._starting: threading.Thread | None = None
@@ -406,17 +416,7 @@ class StudentModule:
             raise RuntimeError("a call is already pending; collect its result() first")
         if func in self._retired:
             # Keeps a hostile submission bounded: a function that hangs is not waited on forever.
-            count = self._timeouts.get(func, 0)
-            times = f"{count} times"
-            return PendingCall.done(
-                CallOutcome(
-                    error=StudentError(
-                        kind="timeout",
-                        type="Timeout",
-                        message=f"{func}() was not run again: it already timed out {times}",
-                    )
-                )
-            )
+            return PendingCall.done(CallOutcome(error=self._retired[func]))
         if self._spent >= self.limits.submission_budget:
             return PendingCall.done(CallOutcome(error=self._budget_error(func)))
         error = self._ensure_ready()
@@ -440,9 +440,18 @@ class StudentModule:
         except BrokenPipeError:
             error = self._died(f"while running {func}()")
             self._kill()
+            self._count_crash(func, error)
             return PendingCall.done(CallOutcome(error=error, seconds=time.monotonic() - start))
         self._pending = True
         return PendingCall(lambda: self._collect(func, start, timeout, measured))
+
+    def _count_crash(self, func: str, error: StudentError) -> None:
+        self._crashes[func] = self._crashes.get(func, 0) + 1
+        if self._crashes[func] >= MAX_CRASHES_PER_FUNCTION:
+            self._retired[func] = StudentError(
+                kind="crash", type=error.type, output=error.output,
+                message=f"{func}() was not run again: it already stopped your code's process "
+                        f"{self._crashes[func]} times (the last time: {error.message})")
 
     def _budget_error(self, func: str) -> StudentError:
         return StudentError(
@@ -542,7 +551,9 @@ class StudentModule:
             # branch only), and those tests should still be graded.
             self._timeouts[func] = self._timeouts.get(func, 0) + 1
             if self._timeouts[func] >= MAX_TIMEOUTS_PER_FUNCTION:
-                self._retired.add(func)
+                self._retired[func] = StudentError(
+                    kind="timeout", type="Timeout",
+                    message=f"{func}() was not run again: it already timed out {self._timeouts[func]} times")
             if exc.args == ("cpu",):
                 message = f"{func}() did not return within {limit:.3g} s of CPU time{why} (an infinite loop?)"
             elif exc.args == ("wall",):
@@ -557,6 +568,7 @@ class StudentModule:
         except (PeerClosed, BrokenPipeError):
             error = self._died(f"while running {func}()")
             self._kill()
+            self._count_crash(func, error)
             return CallOutcome(error=error, seconds=time.monotonic() - start)
         except FrameTooLarge as exc:
             self._kill()
