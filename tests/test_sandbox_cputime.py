@@ -108,6 +108,16 @@ def test_an_import_that_loops_is_ended_by_its_cpu_limit(tmp_path):
     assert took < 3
 
 
+def test_a_file_that_imports_pyplot_at_the_top_is_within_the_import_limit(tmp_path):
+    # What notebook habits put at the top of a file: the heaviest import an honest answer makes.
+    source = ("import matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot as plt\nimport numpy as np\n\n"
+              "def total(x):\n    return float(np.sum(x))\n")
+    with _module(tmp_path, source) as module:
+        outcome = module.call("total", [1.0, 2.0])
+    assert outcome.error is None, outcome.error
+    assert outcome.value == 3.0
+
+
 def test_an_explicit_timeout_is_exactly_that_many_cpu_seconds(tmp_path):
     source = "import time\n\ndef nap():\n    time.sleep(600)\n\ndef spin():\n    while True:\n        pass\n"
     with _module(tmp_path, source, Limits.explicit(0.5)) as module:

@@ -34,7 +34,7 @@ from grader.sandbox.zygote import ZygoteError, shared_zygote, zygote_env
 
 DEFAULT_CALL_TIMEOUT = 5.0
 DEFAULT_IMPORT_TIMEOUT = 20.0
-IMPORT_CPU_LIMIT = 2.0
+IMPORT_CPU_LIMIT = 1.5  # `import matplotlib.pyplot` at the top of a file: 0.7 s
 DEFAULT_MEMORY_MB = 2048
 MAX_TIMEOUTS_PER_FUNCTION = 2
 # A function that killed its process this often is not run again: each crash costs a fresh
