@@ -61,14 +61,27 @@ class CallableRef:
     def __init__(self, name: str, **params: Any) -> None:
         self.name = name
         self.params = params
+        self._built: Any = None
 
     def resolve(self) -> Any:
+        """A freshly built function (some keep state for one call, e.g. `local_grad(i)` asked once)."""
         from grader.sandbox.callables import build
 
         return build(self.name, self.params)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.resolve()(*args, **kwargs)
+        # Built once per object, as the worker does once per call: a central-difference check calls
+        # one loss thousands of times, and building it (its data as arrays) cost more than the loss.
+        if self._built is None:
+            self._built = self.resolve()
+        return self._built(*args, **kwargs)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> CallableRef:
+        # Every reference call gets copies of its arguments: a copy starts unbuilt, so no state
+        # crosses from one call to the next.
+        import copy
+
+        return CallableRef(self.name, **copy.deepcopy(self.params, memo))
 
     def __repr__(self) -> str:
         inner = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
