@@ -476,7 +476,8 @@ class _Outputs:
     def flush(self, report: BatchReport | None) -> None:
         for student, done in list(self.per_student.items()):
             if report is not None:  # the end (or an interruption): write what this student has
-                self._write_results(student, list(done.values()))
+                results = [self._reload(student, name, held) for name, held in done.items()]
+                self._write_results(student, [r for r in results if r is not None])
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         exercises = self.planned.exercises

@@ -101,14 +101,17 @@ def _marked_processes(mark: str) -> list[int]:
     return found
 
 
-def test_ctrl_c_stops_fast_keeps_what_is_graded_and_resumes(tmp_path):
+@pytest.mark.parametrize("executor", [[], ["--scheduler", "local"]], ids=["pool", "dask-local"])
+def test_ctrl_c_stops_fast_keeps_what_is_graded_and_resumes(tmp_path, executor):
+    if executor:
+        pytest.importorskip("distributed")
     members = {f"s{i:02d}": (HANGS if i % 2 else REFERENCE) for i in range(12)}
     subs = _class(tmp_path / "subs", members)
     out = tmp_path / "out"
     mark = f"GRADE_TEST_MARK={uuid.uuid4().hex}"
     env = {**os.environ, "NO_COLOR": "1", mark.split("=")[0]: mark.split("=")[1]}
     args = [sys.executable, "-m", "grader.cli", "batch", UNSAFE, str(subs), "--out", str(out), "-e", EX.name,
-            "--timeout", "2", "--jobs", "2"]
+            "--timeout", "2", "--jobs", "2", *executor]
     proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
     store = out / ".grade-batch" / "store.sqlite3"
     deadline = time.monotonic() + 240

@@ -202,3 +202,29 @@ def test_pending_results_wait_in_the_store_not_in_memory(tmp_path):
         data = json.loads((out / writer.folders[student] / "results.json").read_text())
         assert [e["exercise"] for e in data["extra_data"]["exercises"]] == [1, 2]
     store.close()
+
+
+def test_an_interrupted_batch_writes_what_a_student_has_from_the_store(tmp_path):
+    """Ctrl-C between a student's two exercises: their results.json holds the one that is in."""
+    from grader.batch import BatchReport, Graded, _Outputs, plan
+
+    ex2 = resolve("exercise2")
+    subs = tmp_path / "subs"
+    (subs / "ann").mkdir(parents=True)
+    for exercise in (EX, ex2):
+        (subs / "ann" / exercise.file).write_text(reference_source(exercise.file), encoding="utf-8")
+    planned = plan(subs, [EX, ex2], seed=5, limits=Limits())
+    out = tmp_path / "out"
+    out.mkdir()
+    store = Store(out)
+    writer = _Outputs(out, planned, store)
+    entry = next(e for e in planned.entries if e.exercise == EX)
+    result = _result(1.0)
+    store.save("ann", EX.name, "key0", result)
+    writer.record(entry, Graded("ann", EX.name, result, stored_key="key0"))
+    assert writer.per_student == {"ann": {EX.name: "key0"}}  # waiting for exercise 2, as a store key
+    writer.flush(BatchReport(students=["ann"], exercises=[EX, ex2], interrupted=True))
+    data = json.loads((out / writer.folders["ann"] / "results.json").read_text())
+    assert [e["exercise"] for e in data["extra_data"]["exercises"]] == [1]
+    assert data["score"] == result.score > 0
+    store.close()

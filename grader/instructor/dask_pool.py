@@ -60,6 +60,7 @@ class DaskPool:
             raise DaskUnavailable(
                 "--scheduler needs dask.distributed: pip install 'nn-learn-grader[cluster]'") from None
         self._cluster = None
+        self._stopped = False
         try:
             if scheduler == "local":
                 self._cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
@@ -90,6 +91,7 @@ class DaskPool:
                 future = self.client.submit(grade_remote, payload, task.budget, pure=False)
                 running[future] = task
             if stop():
+                self._stopped = True
                 for future in running:
                     future.cancel()
                 return
@@ -107,11 +109,29 @@ class DaskPool:
                 yield _outcome(task, data)
 
     def close(self) -> None:
+        if self._stopped and self._cluster is not None:
+            self._kill_local_workers()
         with contextlib.suppress(Exception):
-            self.client.close()
+            self.client.close(timeout=5)
         if self._cluster is not None:
             with contextlib.suppress(Exception):
-                self._cluster.close()
+                self._cluster.close(timeout=5)
+
+    def _kill_local_workers(self) -> None:
+        """After Ctrl-C: kill our own cluster's worker processes (and their grading processes) now.
+
+        A graceful close waits for the running tasks, which may be a hanging submission's
+        whole budget; a scheduler given by address is not ours to stop.
+        """
+        from grader.instructor.pool import kill_tree
+
+        for nanny in list(getattr(self._cluster, "workers", {}).values()):
+            with contextlib.suppress(Exception):
+                nanny.auto_restart = False  # or the nanny starts the worker again
+            process = getattr(getattr(nanny, "process", None), "process", None)
+            pid = getattr(process, "pid", None)
+            if isinstance(pid, int) and pid > 0:
+                kill_tree(pid)
 
 
 def _outcome(task: Task, data: Any) -> Outcome:
