@@ -1,7 +1,7 @@
 """A cohort through `grade batch`: the round-1 design against this one, in one run.
 
     python benchmarks/bench_batch_scale.py [--students 300] [--old-students 40] [--jobs N]
-    python benchmarks/bench_batch_scale.py --scale 10000 --scheduler local
+    python benchmarks/bench_batch_scale.py --scale 10000 --scheduler local [--every 120]
 
 Generates a class of STUDENTS × exercises 1–5 with a stated mix (per
 submission, drawn with a fixed seed):
@@ -109,14 +109,42 @@ def _peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
-def run(argv: list[str], cwd: Path) -> tuple[float, float, str]:
-    """(wall seconds, coordinator peak RSS in MB, stdout)."""
+def _rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def _graded_so_far(out: Path | None) -> int:
+    if out is None or not (out / ".grade-batch" / "store.sqlite3").exists():
+        return 0
+    import sqlite3
+
+    try:
+        with sqlite3.connect(f"file:{out / '.grade-batch' / 'store.sqlite3'}?mode=ro", uri=True) as db:
+            return int(db.execute("SELECT count(*) FROM results").fetchone()[0])
+    except sqlite3.Error:
+        return 0
+
+
+def run(argv: list[str], cwd: Path, *, out: Path | None = None, every: float = 0.0) -> tuple[float, float, str]:
+    """(wall seconds, coordinator peak RSS in MB, stdout); with `every`, also prints the coordinator's
+    RSS and the results stored so far every `every` seconds (is the memory flat?)."""
     env = {**os.environ, "NO_COLOR": "1"}
     start = time.perf_counter()
     proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak = 0.0
+    next_report = start + every
     while proc.poll() is None:
         peak = max(peak, _peak_rss_mb(proc.pid))
+        if every and time.perf_counter() >= next_report:
+            next_report += every
+            print(f"  {time.perf_counter() - start:7.0f} s: {_graded_so_far(out):6d} results, "
+                  f"coordinator RSS {_rss_mb(proc.pid):4.0f} MB (peak {peak:4.0f} MB)", flush=True)
         time.sleep(0.5)
     out, err = proc.communicate()
     took = time.perf_counter() - start
@@ -149,6 +177,8 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--scale", type=int, default=0, help="grade this many submissions via --scheduler")
     parser.add_argument("--scheduler", default="local")
+    parser.add_argument("--every", type=float, default=120.0,
+                        help="with --scale: print the coordinator's RSS every this many seconds (0: never)")
     args = parser.parse_args()
     exercises = list(load_catalog())[:5]
     print(f"machine: {os.cpu_count()} CPUs, --jobs {args.jobs}; mix per submission: "
@@ -160,7 +190,7 @@ def main() -> int:
             counts = make_class(tmp / "scale", students, exercises)
             n = students * len(exercises)
             took, peak, out = run(grade_new(tmp / "scale", tmp / "out-scale", args.jobs, "--scheduler",
-                                            args.scheduler), REPO)
+                                            args.scheduler), REPO, out=tmp / "out-scale", every=args.every)
             print(f"scale: {n} submissions ({counts}) via --scheduler {args.scheduler}: {took:.1f} s, "
                   f"{n / took:.2f} submissions/s, coordinator peak RSS {peak:.0f} MB")
             print(out.strip().splitlines()[-3] if out.strip() else "")
