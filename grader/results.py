@@ -6,7 +6,7 @@ Produced once by the runner and rendered many ways: the terminal report,
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 #: How much of a failed hidden test's feedback is shown: "full" (self-study:
@@ -73,6 +73,9 @@ class TestResult:
         return entry
 
 
+_TEST_FIELDS = fields(TestResult)
+
+
 @dataclass
 class ExerciseResult:
     """Every hidden test of one exercise, graded once."""
@@ -87,6 +90,13 @@ class ExerciseResult:
     # The student's file could not be imported: shown once, above the tests.
     import_error: str = ""
     feedback_mode: str = "full"
+
+    def plain(self) -> dict[str, Any]:
+        """`dataclasses.asdict(self)`, without its deep copy of every value: all are immutable here,
+        and a batch turns two results a submission into plain data (a test keeps the two equal)."""
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["tests"] = [{f.name: getattr(t, f.name) for f in _TEST_FIELDS} for t in self.tests]
+        return data
 
     @property
     def score(self) -> float:

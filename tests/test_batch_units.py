@@ -55,6 +55,15 @@ def _result(score: float = 1.0) -> ExerciseResult:
     return ExerciseResult(EX.number, EX.slug, EX.title, 5, tests)
 
 
+def test_a_results_plain_data_is_what_asdict_gives():
+    result = _result(2.0)
+    result.tests[0] = dataclasses.replace(result.tests[0], functions=("bowl_loss", "gradient_step"), kind="wrong",
+                                          problem="wrong values", diagnosis="a sign slip", details="d", output="o")
+    result.import_error, result.grader_error, result.execution_time = "SyntaxError", "e", 0.25
+    assert result.plain() == dataclasses.asdict(result)
+    assert result_from_dict(result.plain(), EX) == result
+
+
 def test_result_parser_refuses_anything_but_a_result():
     good = dataclasses.asdict(_result())
     assert result_from_dict(good, EX).score == _result().score

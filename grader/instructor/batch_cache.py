@@ -165,7 +165,7 @@ def result_from_dict(data: Any, exercise: Exercise | None = None) -> ExerciseRes
 
 
 def result_to_json(result: ExerciseResult) -> str:
-    return json.dumps(dataclasses.asdict(result), sort_keys=True, allow_nan=False)
+    return json.dumps(result.plain(), sort_keys=True, allow_nan=False)
 
 
 # -- the store ---------------------------------------------------------------------------------

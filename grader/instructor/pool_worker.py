@@ -119,7 +119,7 @@ def grade_task(task: dict[str, Any]) -> dict[str, Any]:
     for test in result.tests:
         for prefix in prefixes:
             test.output = test.output.replace(prefix, "")
-    return dataclasses.asdict(result)
+    return result.plain()
 
 
 def _import_heavy() -> None:
