@@ -160,28 +160,29 @@ def old_worktree(tmp: Path) -> Path:
     return target
 
 
-def grade_old(old: Path, subs: Path, out: Path, jobs: int) -> list[str]:
+def grade_old(old: Path, subs: Path, out: Path, jobs: int | None) -> list[str]:
     return [sys.executable, "-c", f"import sys; sys.path.insert(0, {str(old)!r}); from grader.cli import main; main()",
-            "batch", str(subs), "--out", str(out), "--jobs", str(jobs)]
+            "batch", str(subs), "--out", str(out), "--jobs", str(jobs or os.cpu_count() or 1)]
 
 
-def grade_new(subs: Path, out: Path, jobs: int, *extra: str) -> list[str]:
+def grade_new(subs: Path, out: Path, jobs: int | None, *extra: str) -> list[str]:
     return [sys.executable, "-m", "grader.cli", "batch", "--unsafe-no-sandbox", str(subs), "--out", str(out),
-            "--jobs", str(jobs), *extra]
+            *(["--jobs", str(jobs)] if jobs else []), *extra]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=300)
     parser.add_argument("--old-students", type=int, default=40, help="class size for the old design (0: skip)")
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--jobs", type=int, default=None,
+                        help="grading processes [default: grade batch's own, the cores + 1; the old design: the cores]")
     parser.add_argument("--scale", type=int, default=0, help="grade this many submissions via --scheduler")
     parser.add_argument("--scheduler", default="local")
     parser.add_argument("--every", type=float, default=120.0,
                         help="with --scale: print the coordinator's RSS every this many seconds (0: never)")
     args = parser.parse_args()
     exercises = list(load_catalog())[:5]
-    print(f"machine: {os.cpu_count()} CPUs, --jobs {args.jobs}; mix per submission: "
+    print(f"machine: {os.cpu_count()} CPUs, --jobs {args.jobs or 'default'}; mix per submission: "
           + ", ".join(f"{k} {int(w * 100)} %" for k, w in MIX))
     with tempfile.TemporaryDirectory(prefix="bench-batch-") as tmp_name:
         tmp = Path(tmp_name)

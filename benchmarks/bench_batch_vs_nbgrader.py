@@ -111,7 +111,7 @@ def nbgrader_scores(course: Path, students: list[str]) -> dict[str, float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--students", type=int, default=40)
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--jobs", type=int, default=None, help="[default: grade batch's own, the cores + 1]")
     parser.add_argument("--min-ratio", type=float, default=20.0)
     parser.add_argument("--all-correct", action="store_true",
                         help="every student hands in the reference (the issue's all-correct class)")
@@ -127,10 +127,11 @@ def main() -> int:
         roster = make_class(root, args.students, env, ["correct"] if args.all_correct else None)
         n = len(roster)
         batch = [*grade, "batch", "--unsafe-no-sandbox"]  # where the sandbox has no filesystem layer
+        jobs = ["--jobs", str(args.jobs)] if args.jobs else []
         batch_files = run([*batch, str(root / "class"), "--out", str(root / "out-files"), "--seed",
-                           str(SEED), "-e", EXERCISE.name, "--jobs", str(args.jobs), "--force"], root, env)
+                           str(SEED), "-e", EXERCISE.name, *jobs, "--force"], root, env)
         batch_notebooks = run([*batch, str(root / "course"), "--out", str(root / "out-notebooks"),
-                               "--seed", str(SEED), "-e", EXERCISE.name, "--jobs", str(args.jobs), "--force"],
+                               "--seed", str(SEED), "-e", EXERCISE.name, *jobs, "--force"],
                               root, env)
         nbgrader = run(["nbgrader", "autograde", EXERCISE.name], root / "course", env)
 
@@ -140,7 +141,7 @@ def main() -> int:
 
     differ = [s for s in roster if not (from_files[s] == from_notebooks[s] == from_nbgrader[s])]
     print(f"{n} submissions of {EXERCISE.name} ({', '.join(VARIANTS)} in turn), seed {SEED}, "
-          f"{args.jobs} jobs, {os.cpu_count()} CPUs")
+          f"--jobs {args.jobs or 'default'}, {os.cpu_count()} CPUs")
     for variant in sorted(set(roster.values())):
         scores = sorted({from_nbgrader[s] for s, v in roster.items() if v == variant})
         print(f"  {variant:<14} score {', '.join(f'{x:g}' for x in scores)} / {EXERCISE.max_score}")

@@ -308,7 +308,7 @@ def run_batch(
     With `keep_results=False` the report holds each outcome's status and note, not its feedback.
     """
     from grader.instructor.class_report import ClassReport
-    from grader.instructor.pool import Task, WorkerPool
+    from grader.instructor.pool import Task, WorkerPool, default_jobs
 
     report = BatchReport(planned.students, planned.exercises, seeds=planned.seeds)
     out.mkdir(parents=True, exist_ok=True)
@@ -355,7 +355,7 @@ def run_batch(
         limits = planned.limits
         runnable = [Task(payload={}, budget=planned.budgets[e.exercise.name], tag=e,
                          make=lambda e=e, n=n: task_payload(e, n, limits)) for n, e in enumerate(ordered)]
-        pool = executor or WorkerPool(jobs or os.cpu_count() or 1, sweep=sweep)
+        pool = executor or WorkerPool(jobs or default_jobs(), sweep=sweep)
         try:
             for outcome in pool.run(runnable, stop=stop):
                 entry = outcome.task.tag
@@ -512,7 +512,7 @@ class _Outputs:
 def grade_folder(folder: Path, exercises: Sequence[Exercise], *, student: str, seeds: Seeds, limits: Limits,
                  budget: float | None = None, workers: int | None = None) -> list[tuple[Entry, Graded]]:
     """Grade one student's folder through the same pool as a batch (no store, no files written)."""
-    from grader.instructor.pool import Task, WorkerPool
+    from grader.instructor.pool import Task, WorkerPool, default_jobs
 
     entries, files = [], list(walk(folder))
     for exercise in exercises:
@@ -540,7 +540,7 @@ def grade_folder(folder: Path, exercises: Sequence[Exercise], *, student: str, s
             graded.note, graded.kinds = explain(result, special=entry.special)
             outcomes[entry.exercise.name] = graded
     if tasks:
-        with WorkerPool(min(len(tasks), workers or os.cpu_count() or 1), sweep=True) as pool:
+        with WorkerPool(min(len(tasks), workers or default_jobs()), sweep=True) as pool:
             for outcome in pool.run(tasks):
                 entry = outcome.task.tag
                 graded = _graded_plain(entry, outcome)

@@ -42,6 +42,20 @@ def test_every_command_has_help():
         assert "Usage:" in proc.stdout
 
 
+def test_the_timeout_help_states_the_limits_in_force():
+    from click.testing import CliRunner
+
+    from grader.cli import cli
+    from grader.sandbox.client import DEFAULT_CALL_TIMEOUT, IMPORT_CPU_LIMIT, TIME_FACTOR, TIME_FLOOR
+
+    stated = f"{TIME_FACTOR:g}× the reference's time, at least {TIME_FLOOR:g} and at most {DEFAULT_CALL_TIMEOUT:g}"
+    for argv in (["exercise1", "--help"], ["batch", "--help"]):
+        text = " ".join(CliRunner().invoke(cli, argv, terminal_width=400).output.split())
+        assert stated in text, argv
+    assert f"importing {IMPORT_CPU_LIMIT:g}]" in " ".join(
+        CliRunner().invoke(cli, ["exercise1", "--help"], terminal_width=400).output.split())
+
+
 @pytest.mark.parametrize("name", ["exercise1", "1", "update-rule", "ex1", "Exercise1"])
 def test_exercise_aliases_grade_the_same_exercise(stub_ws, name):
     proc = run_grade(name, "--json", "--seed", "1", "--no-record", "--path", str(stub_ws))

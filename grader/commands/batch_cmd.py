@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import sys
 import time
@@ -71,13 +70,13 @@ class _Progress:
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Folder for gradebook.csv, report.html and each student's results.json.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 256), default=None,
-              help="Submissions graded at once [default: every CPU core].")
+              help="Submissions graded at once [default: the CPU cores + 1, which keeps every core busy].")
 @click.option("--force", is_flag=True, help="Regrade everything, even submissions unchanged since the last run.")
 @click.option("--exercise", "-e", "exercises", type=EXERCISE, multiple=True,
               help="Only this exercise (repeatable) [default: every exercise in the catalog].")
 @click.option("--timeout", type=click.FloatRange(0.1, 600), default=None,
               help="CPU seconds each call into student code may use, as `grade exerciseN --timeout` "
-                   "[default: 100× the reference's time, at least 1 and at most 5].")
+                   "[default: 100× the reference's time, at least 0.5 and at most 5].")
 @click.option("--budget", type=click.FloatRange(1, 36000), default=None,
               help="Wall seconds one submission (one exercise) may take in all before it is stopped "
                    "[default: the import plus every function timing out twice, plus 60].")
@@ -117,6 +116,7 @@ def command(submissions: Path, out: Path, jobs: int | None, force: bool, exercis
     from grader.catalog import load_catalog
     from grader.instructor.course_secret import SecretError
     from grader.instructor.notes import summary
+    from grader.instructor.pool import default_jobs
     from grader.sandbox.client import Limits
     from grader.sandbox.layers import detect
 
@@ -144,7 +144,7 @@ def command(submissions: Path, out: Path, jobs: int | None, force: bool, exercis
         seeds = choose_seeds(submissions, seed, secret)
     except SecretError as exc:
         raise click.UsageError(str(exc)) from None
-    workers = jobs or os.cpu_count() or 1
+    workers = jobs or default_jobs()
     planned = plan(submissions, chosen, seeds=seeds, limits=limits, budget=budget)
     planned.hidden_feedback = hidden_feedback
     if not planned.students:

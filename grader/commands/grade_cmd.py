@@ -34,7 +34,7 @@ def grading_options(func: Any) -> Any:
         "--timeout", type=click.FloatRange(0.1, 600), default=None,
         help="CPU seconds each call into your code may use (one that waits rather than computes is "
              "stopped after 4× that + 1 s); importing your file may use 4× that "
-             "[default: 100× the reference's time, at least 1 and at most 5; importing 3].",
+             "[default: 100× the reference's time, at least 0.5 and at most 5; importing 1.5].",
     )(func)
     func = click.option("--memory-mb", type=click.IntRange(64, 65536), default=None,
                         help="Memory limit of the process running your code [default: 2048].")(func)

@@ -264,6 +264,17 @@ def worker_env() -> dict[str, str]:
 
 # -- the pool -----------------------------------------------------------------------------
 
+def default_jobs() -> int:
+    """Grading processes when `--jobs` is not given: one more than the machine's cores.
+
+    A grading process spends part of each submission waiting (for its worker to start, for each
+    reply); one extra process fills those gaps. Measured on 2 cores, 200 exercise-1 submissions:
+    10.3–10.5 s with 2 processes, 9.6–9.9 s with 3, no better with 4. Limits count CPU seconds, so
+    the extra process never times anyone out.
+    """
+    return (os.cpu_count() or 1) + 1
+
+
 class WorkerPool:
     """Up to `size` worker processes; `run(tasks)` yields each task's Outcome as it ends."""
 
