@@ -28,11 +28,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
 
-from grader.catalog import resolve
-from grader.instructor.notebook_code import fill_solutions, read_notebook
-from grader.stubs import solution_source, stub_source
+from grader.catalog import resolve  # noqa: E402
+from grader.instructor.notebook_code import fill_solutions, read_notebook  # noqa: E402
+from grader.stubs import solution_source, stub_source  # noqa: E402
 
 EXERCISE = resolve("exercise1")
 SEED = 4242
@@ -117,7 +118,10 @@ def main() -> int:
                         help="every student hands in the reference (the issue's all-correct class)")
     args = parser.parse_args()
     bin_dir = str(Path(sys.executable).parent)  # nbgrader and alembic live beside this python
-    env = {**os.environ, "PATH": bin_dir + os.pathsep + os.environ.get("PATH", "")}
+    env = {**os.environ, "PATH": bin_dir + os.pathsep + os.environ.get("PATH", ""),
+           # the commands run in a temporary folder: make them import this checkout's grader,
+           # whatever the environment has installed
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH", "")]))}
     if shutil.which("nbgrader", path=env["PATH"]) is None:
         raise SystemExit("nbgrader is not installed: pip install 'nn-learn-grader[instructor]'")
     grade = [sys.executable, "-m", "grader.cli"]

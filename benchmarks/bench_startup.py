@@ -26,10 +26,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from grader.catalog import load_catalog
 from grader.stubs import solution_path
 
+REPO = Path(__file__).resolve().parent.parent
+
 
 def _run(argv: list[str]) -> float:
     start = time.perf_counter()
-    subprocess.run(argv, capture_output=True)
+    subprocess.run(argv, capture_output=True, cwd=REPO)  # `-m grader.cli` imports this checkout's grader
     return time.perf_counter() - start
 
 
