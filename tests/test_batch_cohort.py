@@ -140,6 +140,8 @@ def test_ctrl_c_stops_fast_keeps_what_is_graded_and_resumes(tmp_path, executor):
     kept = [s for s in members if book[s][EX.name] != ""]
     assert len(kept) >= graded
     assert any("not graded yet" in book[s]["notes"] for s in members)
+    if executor:
+        return  # resuming is the store's business, the same after either executor: tested once, below
 
     again = run_grade("batch", UNSAFE, str(subs), "--out", str(out), "-e", EX.name, "--timeout", "2",
                       "--jobs", "2", timeout=600)
