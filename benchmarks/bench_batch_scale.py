@@ -99,20 +99,11 @@ def make_class(root: Path, students: int, exercises, seed: int = 14) -> dict[str
     return counts
 
 
-def _peak_rss_mb(pid: int) -> float:
+def _memory_mb(pid: int, field: str) -> float:
+    """A /proc/PID/status memory field in MB: VmRSS (now) or VmHWM (the peak); 0 once the process is gone."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
-
-
-def _rss_mb(pid: int) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) / 1024
     except OSError:
         pass
@@ -140,11 +131,11 @@ def run(argv: list[str], cwd: Path, *, out: Path | None = None, every: float = 0
     peak = 0.0
     next_report = start + every
     while proc.poll() is None:
-        peak = max(peak, _peak_rss_mb(proc.pid))
+        peak = max(peak, _memory_mb(proc.pid, "VmHWM"))
         if every and time.perf_counter() >= next_report:
             next_report += every
             print(f"  {time.perf_counter() - start:7.0f} s: {_graded_so_far(out):6d} results, "
-                  f"coordinator RSS {_rss_mb(proc.pid):4.0f} MB (peak {peak:4.0f} MB)", flush=True)
+                  f"coordinator RSS {_memory_mb(proc.pid, 'VmRSS'):4.0f} MB (peak {peak:4.0f} MB)", flush=True)
         time.sleep(0.5)
     out, err = proc.communicate()
     took = time.perf_counter() - start
