@@ -152,8 +152,8 @@ def redact(result: ExerciseResult, mode: str) -> ExerciseResult:
     if mode == "full":
         return result
     # New test objects, not a deep copy: every field left shared is immutable (str, float, tuple).
-    tests = [replace(test, details="", output=summary_output(test) if test.output else "")  # an empty output
-             for test in result.tests]  # (a reason said once, on an earlier test) stays empty
+    # An empty output (a reason said once, on an earlier test) stays empty.
+    tests = [replace(test, details="", output=summary_output(test) if test.output else "") for test in result.tests]
     return replace(result, feedback_mode=mode, tests=tests)
 
 
