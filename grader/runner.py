@@ -196,6 +196,16 @@ def _hidden_module(exercise: Exercise) -> ModuleType:
     return module
 
 
+def loaded_hidden_module(exercise: Exercise) -> ModuleType | None:
+    """The hidden test module if this process has imported it already (its file unchanged since)."""
+    path = HIDDEN_DIR / f"{exercise.tests}.py"
+    try:
+        key = f"{path}:{path.stat().st_mtime_ns}"
+    except OSError:
+        return None
+    return _HIDDEN_MODULES.get(key)
+
+
 def _run_direct(exercise: Exercise, session: GradingSession, only: frozenset[str] | None) -> None:
     """Call each hidden test with the conftest's fixtures, as pytest would, in catalog order."""
     import warnings

@@ -456,3 +456,16 @@ def test_plot_exercise1_checks_gradient_step_and_says_what_it_drew(tmp_path):
     proc = run_grade("plot", "exercise1", "--path", str(_ws(tmp_path / "b", only_step)))
     assert "Drew your gradient_step, applied 20 times" in proc.stdout
     assert "gradient_descent is not implemented yet" in proc.stdout
+
+
+@pytest.mark.parametrize("exercise", load_catalog(), ids=lambda e: e.name)
+def test_test_titles_from_the_imported_hidden_module_equal_the_parsed_ones(exercise):
+    """After grading, the tests' titles come from the hidden module's docstrings (no second parse);
+    they must be exactly what parsing the hidden file gives, which `-k` and `grade hint` use."""
+    from grader import testmap
+    from grader.runner import HIDDEN_DIR, _hidden_module
+
+    parsed = testmap._titles((HIDDEN_DIR / f"{exercise.tests}.py").read_text(encoding="utf-8"))
+    _hidden_module(exercise)
+    assert testmap._loaded_titles(exercise) == parsed
+    assert set(parsed) == set(exercise.points)

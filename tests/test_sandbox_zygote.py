@@ -120,6 +120,50 @@ def test_closing_a_module_ends_its_worker_and_keeper_at_once(tmp_path):
         assert not _alive(pid)
 
 
+LITTERS = """
+import os, threading, time
+
+def litter():
+    # a folder it cannot read back, and a thread that keeps writing files until it is killed
+    os.makedirs("locked/inner")
+    open("locked/inner/data.txt", "w").write("x")
+    os.chmod("locked", 0)
+    def write():
+        n = 0
+        while True:
+            with open(f"file{n % 50}.txt", "w") as fh:
+                fh.write("y" * 1000)
+            n += 1
+    threading.Thread(target=write, daemon=True).start()
+    time.sleep(0.05)
+    return sorted(os.listdir("."))
+
+def quits():
+    os._exit(3)
+"""
+
+
+@pytest.mark.parametrize("ending", ["running", "crashed"])
+def test_the_private_folder_is_gone_after_close_whoever_removes_it(tmp_path, ending):
+    """close() leaves a live worker's folder to its keeper (it does not wait for the worker to die);
+    after a crash the grader removes the folder itself. Either way nothing is left, even where the
+    student's code locked a folder and kept writing files."""
+    path = tmp_path / "litter.py"
+    path.write_text(LITTERS)
+    module = StudentModule(path, "litter")
+    root = module._dirs.root
+    outcome = module.call("litter")
+    assert outcome.error is None and "locked" in outcome.value
+    if ending == "crashed":
+        assert module.call("quits").error.kind == "crash"
+    module.close()
+    deadline = time.monotonic() + 10
+    while root.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not root.exists()
+    module.close()  # twice is harmless
+
+
 def _alive(pid: int) -> bool:
     """Running (a zombie awaiting its reaper is already dead)."""
     try:

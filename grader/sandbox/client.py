@@ -16,7 +16,6 @@ import errno
 import json
 import os
 import select
-import shutil
 import signal
 import stat
 import tempfile
@@ -180,6 +179,7 @@ class StudentModule:
         self._ready = False
         self._import_error: StudentError | None = None
         self._dirs = _PrivateDirs(self.path, identity()[0])
+        self._dirs_released = False  # handed to the worker's keeper, which removes them
         self._log = self._dirs.log
         self._timeouts: dict[str, int] = {}  # function -> how many of its calls timed out
         self._crashes: dict[str, int] = {}  # function -> how many of its calls killed the worker
@@ -257,6 +257,7 @@ class StudentModule:
         home = str(self._dirs.work)
         env = {**zygote_env(), "HOME": home, "TMPDIR": home}
         return {
+            "root": str(self._dirs.root),  # the keeper removes it when the grader is done
             "path": str(self._dirs.source),
             "module": self.module_name,
             "srcdir": str(self._dirs.src),
@@ -287,13 +288,30 @@ class StudentModule:
         self._wait_started()
         self._proc.kill()
         self._proc.wait()
+        self._close_pipes()
+        self._proc = None
+
+    def _close_pipes(self) -> None:
         for fd in (self._req_w, self._resp_r, self._stat_fd):
             with contextlib.suppress(OSError):
                 os.close(fd)
-        self._stat_fd = -1
-        self._proc = None
+        self._req_w = self._resp_r = self._stat_fd = -1
 
     def close(self) -> None:
+        """End the worker and remove its private folder.
+
+        A worker that is still running is left to its keeper: told "end", the keeper
+        kills it and all it started, then removes the folder itself, so closing does
+        not wait for a process to die (and to give back its memory).
+        """
+        if self._dirs_released:
+            return
+        if self._proc is not None and self._wait_started() is None and self._proc.returncode is None:
+            self._proc.release()
+            self._close_pipes()
+            self._proc = None
+            self._dirs_released = True  # the keeper's to remove now
+            return
         self._kill()
         self._dirs.cleanup()
 
@@ -643,12 +661,23 @@ class _Keeper:
         self._ctl_w = ctl_w
         self._status_r = status_r
 
-    def kill(self) -> None:
-        """Closing the control pipe makes the keeper kill the worker and all it started."""
+    def kill(self, *, final: bool = False) -> None:
+        """Closing the control pipe makes the keeper kill the worker and all it started;
+        `final`: the module is done, and the keeper removes the private folder too."""
         if self._ctl_w >= 0:
+            with contextlib.suppress(OSError):
+                if final:
+                    os.write(self._ctl_w, b"end")
             with contextlib.suppress(OSError):
                 os.close(self._ctl_w)
             self._ctl_w = -1
+
+    def release(self) -> None:
+        """End the worker without waiting to learn how it ended: the keeper cleans up on its own."""
+        self.kill(final=True)
+        with contextlib.suppress(OSError):
+            os.close(self._status_r)
+        self._status_r = -1
 
     def _status(self, seconds: float) -> int | None:
         ready, _, _ = select.select([self._status_r], [], [], seconds)
@@ -740,11 +769,6 @@ class _PrivateDirs:
             os.close(out)
 
     def cleanup(self) -> None:
-        try:
-            shutil.rmtree(self.root)
-        except OSError:  # student code may have made its folders unreadable: open them up first
-            for folder, dirs, _ in os.walk(self.root):
-                for name in dirs:
-                    with contextlib.suppress(OSError):
-                        os.chmod(os.path.join(folder, name), 0o700)
-            shutil.rmtree(self.root, ignore_errors=True)
+        from grader.sandbox.zygote_server import remove_private_folder
+
+        remove_private_folder(str(self.root))

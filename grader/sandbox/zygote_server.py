@@ -132,9 +132,11 @@ def _keeper(spec: dict[str, Any], fds: list[int], rules: list[tuple[int, int]], 
         except InterruptedError:
             continue
         break
+    said = b""
     if ctl_r in ready:  # the grader ended the worker (or died)
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
+        said = _read_some(ctl_r)
     _, status = os.waitpid(pid, 0)
     code = os.waitstatus_to_exitcode(status)
     if inner_r >= 0:  # the namespace's first process reports how the worker ended
@@ -143,6 +145,38 @@ def _keeper(spec: dict[str, Any], fds: list[int], rules: list[tuple[int, int]], 
     oom = groups.remove(dirs) if dirs else False
     with contextlib.suppress(OSError):
         os.write(status_w, json.dumps({"code": code, "oom": oom}).encode())
+    # The grader's last word: "end" when it is done with this module altogether. Then the private
+    # folder is ours to remove, now that nothing of the student's runs: the grader does not wait
+    # for the worker's death (milliseconds at the end of every `grade exerciseN`).
+    while chunk := _read_some(ctl_r):
+        said += chunk
+    if said == _END and spec.get("root"):
+        remove_private_folder(str(spec["root"]))
+
+
+_END = b"end"
+
+
+def _read_some(fd: int) -> bytes:
+    """Up to a few bytes from the grader's control pipe; b"" at its end (or on an error)."""
+    try:
+        return os.read(fd, 16)
+    except OSError:
+        return b""
+
+
+def remove_private_folder(root: str) -> None:
+    """Remove a worker's private folder, opening up the folders the student's code made unreadable."""
+    import shutil
+
+    try:
+        shutil.rmtree(root)
+    except OSError:
+        for folder, subdirs, _ in os.walk(root):
+            for name in subdirs:
+                with contextlib.suppress(OSError):
+                    os.chmod(os.path.join(folder, name), 0o700)
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def _namespace_init(spec: dict[str, Any], req_r: int, resp_w: int, log_fd: int, rules: list[tuple[int, int]],
