@@ -185,7 +185,7 @@ _HIDDEN_MODULES: dict[str, ModuleType] = {}
 def _hidden_module(exercise: Exercise) -> ModuleType:
     """The hidden test module, imported once per process (re-imported when its file changes)."""
     path = HIDDEN_DIR / f"{exercise.tests}.py"
-    key = f"{path}:{path.stat().st_mtime_ns}"
+    key = _hidden_key(path)
     module = _HIDDEN_MODULES.get(key)
     if module is None:
         spec = importlib.util.spec_from_file_location(f"_grader_hidden_{exercise.tests}", path)
@@ -198,12 +198,14 @@ def _hidden_module(exercise: Exercise) -> ModuleType:
 
 def loaded_hidden_module(exercise: Exercise) -> ModuleType | None:
     """The hidden test module if this process has imported it already (its file unchanged since)."""
-    path = HIDDEN_DIR / f"{exercise.tests}.py"
     try:
-        key = f"{path}:{path.stat().st_mtime_ns}"
+        return _HIDDEN_MODULES.get(_hidden_key(HIDDEN_DIR / f"{exercise.tests}.py"))
     except OSError:
         return None
-    return _HIDDEN_MODULES.get(key)
+
+
+def _hidden_key(path: Path) -> str:
+    return f"{path}:{path.stat().st_mtime_ns}"
 
 
 def _run_direct(exercise: Exercise, session: GradingSession, only: frozenset[str] | None) -> None:
@@ -223,6 +225,7 @@ def _call_hidden_tests(exercise: Exercise, session: GradingSession, only: frozen
 
     from grader.checking import CheckFailed
     from grader.inputs import seeded_rng
+    from grader.testmap import hidden_test_title
 
     try:
         module = _hidden_module(exercise)
@@ -235,8 +238,7 @@ def _call_hidden_tests(exercise: Exercise, session: GradingSession, only: frozen
         func = getattr(module, test_id, None)
         if func is None:
             continue
-        doc = (func.__doc__ or "").strip()
-        session.titles[test_id] = doc.splitlines()[0] if doc else test_id
+        session.titles[test_id] = hidden_test_title(func)
         fixtures = {"student": session.student, "ref": session.reference, "seed": session.seed,
                     "rng": seeded_rng(session.seed, test_id)}
         kwargs = {name: fixtures[name] for name in inspect.signature(func).parameters}

@@ -96,12 +96,15 @@ def _loaded_titles(exercise: Exercise) -> dict[str, str] | None:
     module = loaded_hidden_module(exercise)
     if module is None:
         return None
-    titles = {}
-    for name, func in vars(module).items():
-        if name.startswith("test_") and isinstance(func, types.FunctionType) and func.__module__ == module.__name__:
-            doc = (func.__doc__ or "").strip()
-            titles[name] = doc.splitlines()[0].strip() if doc else name
-    return titles
+    return {name: hidden_test_title(func) for name, func in vars(module).items()
+            if name.startswith("test_") and isinstance(func, types.FunctionType)
+            and func.__module__ == module.__name__}
+
+
+def hidden_test_title(func: types.FunctionType) -> str:
+    """A hidden test's title: the first line of its docstring (its name without one)."""
+    doc = (func.__doc__ or "").strip()
+    return doc.splitlines()[0] if doc else func.__name__
 
 
 def functions_of_test(test_id: str, title: str, functions: list[str]) -> tuple[str, ...]:
