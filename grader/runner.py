@@ -14,7 +14,9 @@ import importlib
 import importlib.util
 import os
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -204,6 +206,15 @@ def loaded_hidden_module(exercise: Exercise) -> ModuleType | None:
         return None
 
 
+@cache
+def _fixture_names(test: Callable[..., Any]) -> tuple[str, ...]:
+    """The fixtures a hidden test asks for (its parameters), read once per process: a batch
+    grading process calls each test hundreds of times."""
+    import inspect
+
+    return tuple(inspect.signature(test).parameters)
+
+
 def _hidden_key(path: Path) -> str:
     return f"{path}:{path.stat().st_mtime_ns}"
 
@@ -220,7 +231,6 @@ def _run_direct(exercise: Exercise, session: GradingSession, only: frozenset[str
 
 
 def _call_hidden_tests(exercise: Exercise, session: GradingSession, only: frozenset[str] | None) -> None:
-    import inspect
     import traceback
 
     from grader.checking import CheckFailed
@@ -241,7 +251,7 @@ def _call_hidden_tests(exercise: Exercise, session: GradingSession, only: frozen
         session.titles[test_id] = hidden_test_title(func)
         fixtures = {"student": session.student, "ref": session.reference, "seed": session.seed,
                     "rng": seeded_rng(session.seed, test_id)}
-        kwargs = {name: fixtures[name] for name in inspect.signature(func).parameters}
+        kwargs = {name: fixtures[name] for name in _fixture_names(func)}
         try:
             func(**kwargs)
         except CheckFailed as exc:
