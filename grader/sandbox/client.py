@@ -661,20 +661,22 @@ class _Keeper:
         self._ctl_w = ctl_w
         self._status_r = status_r
 
-    def kill(self, *, final: bool = False) -> None:
-        """Closing the control pipe makes the keeper kill the worker and all it started;
-        `final`: the module is done, and the keeper removes the private folder too."""
+    def kill(self) -> None:
+        """Closing the control pipe makes the keeper kill the worker and all it started."""
         if self._ctl_w >= 0:
-            with contextlib.suppress(OSError):
-                if final:
-                    os.write(self._ctl_w, b"end")
             with contextlib.suppress(OSError):
                 os.close(self._ctl_w)
             self._ctl_w = -1
 
     def release(self) -> None:
-        """End the worker without waiting to learn how it ended: the keeper cleans up on its own."""
-        self.kill(final=True)
+        """End the worker without waiting to learn how it ended: told the module is done, the keeper
+        also removes the private folder once everything of the student's is dead."""
+        from grader.sandbox.zygote_server import END_OF_MODULE
+
+        if self._ctl_w >= 0:
+            with contextlib.suppress(OSError):
+                os.write(self._ctl_w, END_OF_MODULE)
+        self.kill()
         with contextlib.suppress(OSError):
             os.close(self._status_r)
         self._status_r = -1

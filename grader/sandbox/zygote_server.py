@@ -150,11 +150,12 @@ def _keeper(spec: dict[str, Any], fds: list[int], rules: list[tuple[int, int]], 
     # for the worker's death (milliseconds at the end of every `grade exerciseN`).
     while chunk := _read_some(ctl_r):
         said += chunk
-    if said == _END and spec.get("root"):
+    if said == END_OF_MODULE and spec.get("root"):
         remove_private_folder(str(spec["root"]))
 
 
-_END = b"end"
+# What the grader writes on a keeper's control pipe, before closing it, once it is done with the module.
+END_OF_MODULE = b"end"
 
 
 def _read_some(fd: int) -> bytes:
