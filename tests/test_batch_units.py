@@ -7,16 +7,19 @@ import dataclasses
 import json
 import os
 import signal
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
-from helpers import reference_source
+from helpers import REPO, reference_source
 
 from grader.catalog import resolve
 from grader.instructor.batch_cache import BadResult, Store, result_from_dict
 from grader.instructor.names import RESERVED, assign_folders, csv_cell, display_name
 from grader.instructor.notes import explain
-from grader.instructor.pool import Task, WorkerPool
+from grader.instructor.pool import Task, WorkerPool, _anonymous_log, _Worker, sweep_scratch_folders
 from grader.instructor.pool_worker import TaskError, parse_task
 from grader.results import ExerciseResult
 from grader.results import TestResult as _Test
@@ -131,6 +134,15 @@ def _task(number: int, source: str, budget: float = 120, limits: Limits | None =
     return Task(payload=payload, budget=budget, tag=number)
 
 
+def _assert_only_live_scratch(pool: WorkerPool) -> None:
+    """What killed grading processes left (the submission's copy, the student's folder) went with them."""
+    assert {p.name for p in pool._scratch.iterdir()} == {w.scratch.name for w in pool._workers}
+    deadline = time.monotonic() + 10  # an idle worker's last student folder is removed by its keeper, soon
+    while any(any(w.scratch.iterdir()) for w in pool._workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [list(w.scratch.iterdir()) for w in pool._workers if any(w.scratch.iterdir())]
+
+
 def test_watchdog_stops_a_submission_past_its_budget_and_the_pool_goes_on():
     hang_forever = reference_source(EX.file) + "\n\ndef bowl_loss(point):\n    while True:\n        pass\n"
     patient = Limits(call_timeout=600, time_floor=600)  # calls would not end: the budget must
@@ -138,6 +150,8 @@ def test_watchdog_stops_a_submission_past_its_budget_and_the_pool_goes_on():
     started = time.monotonic()
     with WorkerPool(1) as pool:
         outcomes = {o.task.tag: o for o in pool.run(tasks)}
+        _assert_only_live_scratch(pool)
+    assert not pool._scratch.exists()
     assert outcomes[0].over_budget and "budget of 4 s" in outcomes[0].error
     assert outcomes[1].result is not None and sum(t["score"] for t in outcomes[1].result["tests"]) == EX.max_score
     assert time.monotonic() - started < 120
@@ -161,6 +175,7 @@ def test_a_stopped_or_killed_worker_costs_only_its_job(sig):
 
         outcomes = {o.task.tag: o for o in pool.run(tasks, stop=meddle)}
         assert pool.replaced >= 2  # the job was retried once in a fresh worker, then reported
+        _assert_only_live_scratch(pool)
     assert outcomes[0].result is None
     assert ("stopped" if sig == signal.SIGSTOP else "killed by SIGKILL") in outcomes[0].error
     assert outcomes[1].result is not None and sum(t["score"] for t in outcomes[1].result["tests"]) == EX.max_score
@@ -237,3 +252,47 @@ def test_an_interrupted_batch_writes_what_a_student_has_from_the_store(tmp_path)
     assert [e["exercise"] for e in data["extra_data"]["exercises"]] == [1]
     assert data["score"] == result.score > 0
     store.close()
+
+
+def test_a_coordinator_that_dies_without_closing_its_pool_leaves_nothing_once_the_next_pool_starts(tmp_path):
+    """A killed coordinator cannot clean up; the next pool of this user removes what it left."""
+    coordinator = f"""
+import os, sys
+sys.path.insert(0, {str(REPO)!r})
+sys.path.insert(0, {str(REPO / "tests")!r})
+from test_batch_units import _task, reference_source, EX
+from grader.instructor.pool import WorkerPool
+pool = WorkerPool(1)
+[outcome] = pool.run([_task(0, reference_source(EX.file))])
+assert outcome.result is not None, outcome.error
+if sys.argv[1] == "die":
+    os._exit(0)  # no close(): the grading process dies with us (PR_SET_PDEATHSIG)
+pool.close()
+"""
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = {**os.environ, "TMPDIR": str(scratch)}
+    subprocess.run([sys.executable, "-c", coordinator, "die"], env=env, check=True, timeout=120)
+    assert [p.name for p in scratch.iterdir() if p.name.startswith("grade-pool-")]  # what it could not remove
+    subprocess.run([sys.executable, "-c", coordinator, "close"], env=env, check=True, timeout=120)
+    assert not [p for p in scratch.iterdir() if p.name.startswith("grade-")]
+
+
+def test_the_sweep_leaves_a_living_coordinators_folder_alone(tmp_path):
+    mine = tmp_path / f"grade-pool-{os.getpid()}-abc"
+    gone = tmp_path / "grade-pool-999999999-abc"  # beyond pid_max: no such process
+    other = tmp_path / "grade-pool-notes"
+    for folder in (mine, gone, other):
+        (folder / "job-x").mkdir(parents=True)
+    assert sweep_scratch_folders(str(tmp_path)) == 1
+    assert mine.is_dir() and other.is_dir() and not gone.exists()
+
+
+def test_a_grading_process_log_is_readable_but_has_no_name():
+    log = _anonymous_log()
+    try:
+        os.write(log, b"x" * 5000 + b"\nTraceback: the end")
+        assert _Worker(proc=None, req_w=-1, resp_r=-1, log=log, scratch=Path()).log_tail(18) == "Traceback: the end"
+        assert os.readlink(f"/proc/self/fd/{log}").endswith("(deleted)")
+    finally:
+        os.close(log)

@@ -16,6 +16,7 @@ bounded window, so the coordinator's memory stays flat for any class size.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import logging
 import threading
@@ -42,6 +43,9 @@ def grade_remote(payload: dict[str, Any], budget: float) -> dict[str, Any]:
     with _LOCK:
         if _POOL is None:
             _POOL = WorkerPool(1)
+            # A Dask worker never says it is done with us; its interpreter's exit is the end of the pool
+            # (a worker killed outright leaves the scratch folder to the next pool's sweep).
+            atexit.register(_POOL.close)
         outcomes = list(_POOL.run([Task(payload=payload, budget=budget)]))
     if not outcomes:
         return {"result": None, "error": "the task was not run", "over_budget": False, "seconds": 0.0}

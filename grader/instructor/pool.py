@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.sandbox.protocol import FrameTimeout, PeerClosed, read_frame
+from grader.sandbox.zygote_server import remove_private_folder
 
 MAX_RESULT_BYTES = 16 * 1024 * 1024  # one exercise's results with every test's feedback is ~10 kB
 READY_TIMEOUT = 180.0  # a loaded machine imports numpy + pytest slowly
@@ -191,7 +192,8 @@ class _Worker:
     proc: subprocess.Popen[bytes]
     req_w: int
     resp_r: int
-    log: Path
+    log: int  # the grading process's stderr: a file with no name, so nothing is left on disk whatever happens
+    scratch: Path  # the grading process's TMPDIR: removed with it, whatever it (or its student) left there
     started: float = field(default_factory=time.monotonic)
     ready: bool = False
     task: Task | None = None
@@ -200,44 +202,64 @@ class _Worker:
 
     def log_tail(self, limit: int = 1500) -> str:
         try:
-            data = self.log.read_bytes()[-limit:]
+            size = os.fstat(self.log).st_size
+            data = os.pread(self.log, limit, max(0, size - limit))
         except OSError:
             return ""
         return data.decode(errors="replace").strip()
 
 
-def _spawn(log_dir: Path, env: dict[str, str]) -> _Worker:
+def _anonymous_log() -> int:
+    """A private file for a grading process's stderr that no path leads to (and none is left behind).
+
+    Linux makes it unnamed from the start (O_TMPFILE); elsewhere it is created and unlinked at once.
+    """
+    with tempfile.TemporaryFile(prefix="grade-worker-", suffix=".log") as fh:
+        return os.dup(fh.fileno())
+
+
+def _spawn(env: dict[str, str], scratch_root: Path) -> _Worker:
+    scratch = Path(tempfile.mkdtemp(prefix="job-", dir=scratch_root))
+    os.chmod(scratch, 0o711)  # a separate-uid student worker must reach its private folder inside
+    env = {**env, "TMPDIR": str(scratch)}
     req_r, req_w = os.pipe()
     resp_r, resp_w = os.pipe()
-    fd, log_name = tempfile.mkstemp(prefix="worker-", suffix=".log", dir=log_dir)
+    log = _anonymous_log()
     grader_parent = str(Path(__file__).resolve().parents[2])
     try:
         proc = subprocess.Popen(
             [sys.executable, "-I", "-c", _BOOTSTRAP, grader_parent, str(req_r), str(resp_w), str(os.getpid())],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=fd,
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
             pass_fds=(req_r, resp_w), env=env, close_fds=True,
             start_new_session=True,  # its own group: the terminal's Ctrl-C reaches only the coordinator
         )
+    except BaseException:
+        for own in (req_w, resp_r, log):
+            os.close(own)
+        remove_private_folder(str(scratch))
+        raise
     finally:
-        for own in (req_r, resp_w, fd):
+        for own in (req_r, resp_w):
             os.close(own)
     flags = fcntl.fcntl(req_w, fcntl.F_GETFL)
     fcntl.fcntl(req_w, fcntl.F_SETFL, flags | os.O_NONBLOCK)  # a stopped worker must not block us
     for own in (req_w, resp_r):
         fcntl.fcntl(own, fcntl.F_SETFD, fcntl.FD_CLOEXEC)
-    return _Worker(proc, req_w, resp_r, Path(log_name))
+    fcntl.fcntl(log, fcntl.F_SETFD, fcntl.FD_CLOEXEC)
+    return _Worker(proc, req_w, resp_r, log, scratch)
 
 
 def _close(worker: _Worker, *, kill: bool = True) -> None:
     if kill and worker.proc.poll() is None:
         kill_tree(worker.proc.pid)
-    for fd in (worker.req_w, worker.resp_r):
+    for fd in (worker.req_w, worker.resp_r, worker.log):
         with contextlib.suppress(OSError):
             os.close(fd)
     with contextlib.suppress(subprocess.TimeoutExpired):
         worker.proc.wait(timeout=10)
-    with contextlib.suppress(OSError):
-        worker.log.unlink()
+    # A grading process killed mid-job (over budget, stopped, crashed) had no chance to remove the
+    # submission's copy or its student's private folder: they are all under its scratch folder.
+    remove_private_folder(str(worker.scratch))
 
 
 def _death(worker: _Worker) -> str:
@@ -262,6 +284,39 @@ def worker_env() -> dict[str, str]:
     return env
 
 
+# -- scratch folders -----------------------------------------------------------------------
+
+SCRATCH_PREFIX = "grade-pool-"
+
+
+def sweep_scratch_folders(base: str | None = None) -> int:
+    """Remove the scratch folders of pools whose coordinator died without closing them (SIGKILL).
+
+    A pool's folder is named after its coordinator's pid; it is removed only if it is this
+    user's and no process has that pid any more (a reused pid keeps it: better left than lost).
+    """
+    base = base or tempfile.gettempdir()
+    removed = 0
+    with contextlib.suppress(OSError), os.scandir(base) as entries:
+        for entry in entries:
+            pid, _, rest = entry.name.removeprefix(SCRATCH_PREFIX).partition("-")
+            if not entry.name.startswith(SCRATCH_PREFIX) or not pid.isdigit() or not rest:
+                continue
+            with contextlib.suppress(OSError):
+                if entry.stat(follow_symlinks=False).st_uid != os.getuid() or not entry.is_dir(follow_symlinks=False):
+                    continue
+                try:
+                    os.kill(int(pid), 0)
+                    continue  # alive (or a pid reused by someone else's process)
+                except ProcessLookupError:
+                    pass
+                except PermissionError:
+                    continue
+                remove_private_folder(entry.path)
+                removed += 1
+    return removed
+
+
 # -- the pool -----------------------------------------------------------------------------
 
 def default_jobs() -> int:
@@ -283,8 +338,11 @@ class WorkerPool:
         self.retries = retries
         self.sweep = sweep  # also kill orphans adopted by this process (only when it owns all its children)
         self._workers: list[_Worker] = []
-        self._dir = Path(tempfile.mkdtemp(prefix="grade-pool-"))  # 0700: worker logs
         self._env = worker_env()
+        sweep_scratch_folders()
+        # 0711: each grading process's folder inside must be reachable by a separate-uid student worker.
+        self._scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))
+        os.chmod(self._scratch, 0o711)
         self._spawn_failures = 0
         self.replaced = 0
         self._last_sweep = 0.0
@@ -308,10 +366,7 @@ class WorkerPool:
             _close(worker)
         if self.sweep:
             reap_strays(set())  # orphans a student left behind, adopted by this subreaper
-        with contextlib.suppress(OSError):
-            for leftover in self._dir.iterdir():
-                leftover.unlink()
-            self._dir.rmdir()
+        remove_private_folder(str(self._scratch))
 
     def worker_pids(self) -> set[int]:
         return {w.proc.pid for w in self._workers}
@@ -328,7 +383,7 @@ class WorkerPool:
                 return
             # keep the pool at size while there is work
             while len(self._workers) < min(self.size, len(queue) + sum(1 for w in self._workers if w.task)):
-                self._workers.append(_spawn(self._dir, self._env))
+                self._workers.append(_spawn(self._env, self._scratch))
             for worker in self._workers:
                 if worker.ready and worker.task is None and not worker.outbox and queue:
                     task = queue.popleft()
