@@ -21,7 +21,20 @@ import autograd.numpy as anp
 import numpy as np
 import pytest
 import sympy as sp
-from helpers import grade_many, submission, submission_edits
+from grading_contract import (
+    REFERENCE_SEEDS,
+    Graded,
+    assert_feedback_says,
+    assert_full_marks,
+    assert_loses_exactly,
+    assert_passes,
+    assert_seed_changes_only,
+    assert_stub_is_generated,
+    assert_stub_scores_zero,
+    grade_class,
+    hidden_test_ids,
+)
+from helpers import submission_edits
 
 from grader.catalog import resolve
 from grader.stubs import stub_source
@@ -62,43 +75,25 @@ ALTERNATIVES = ["alt_loops", "alt_einsum", "alt_while_loop"]
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory) -> dict[tuple[str, int], dict[str, Any]]:
-    reference = (REPO / "solutions" / FILE).read_text(encoding="utf-8")
-    jobs = {("reference", 1): reference, ("reference", 2): reference, ("reference", 3): reference,
-            ("stub", 1): stub_source(FILE)}
-    for name in [*WRONG, *ALTERNATIVES]:
-        jobs[(name, 1)] = submission(10, name)
-    jobs[("deltas_no_gprime", 2)] = jobs[("again", 1)] = jobs[("deltas_no_gprime", 1)]
-    graded = grade_many("exercise10", {key: (src, key[1]) for key, src in jobs.items()},
-                        tmp_path_factory.mktemp("ex10"))
-    return {key: result for key, (_, result) in graded.items()}
+def graded(tmp_path_factory) -> Graded:
+    """Every submission graded once (two at a time: each run is its own process pair)."""
+    return grade_class(EXERCISE, [*WRONG, *ALTERNATIVES], tmp_path_factory.mktemp("ex10"), reseeded="deltas_no_gprime")
 
 
-def _by_id(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {t["extra_data"]["test_id"]: t for t in result["tests"]}
-
-
-@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("seed", REFERENCE_SEEDS)
 def test_reference_gets_full_marks(graded, seed):
-    result = graded[("reference", seed)]
-    assert result["score"] == result["max_score"] == EXERCISE.max_score
+    assert_full_marks(graded[("reference", seed)], EXERCISE)
 
 
 def test_untouched_stub_scores_zero(graded):
-    result = graded[("stub", 1)]
-    assert result["score"] == 0
-    for test in result["tests"]:
-        assert "not implemented yet" in test["output"], test
+    assert_stub_scores_zero(graded[("stub", 1)])
 
 
 @pytest.mark.parametrize("name", sorted(WRONG))
 def test_wrong_submission_is_diagnosed(graded, name):
     phrase, failing, diagnosed = WRONG[name]
-    tests = _by_id(graded[(name, 1)])
-    failed = sorted(tid for tid, t in tests.items() if t["score"] < t["max_score"])
-    assert failed == sorted(failing)
-    for tid in diagnosed or failing:
-        assert phrase in tests[tid]["output"], (tid, tests[tid]["output"])
+    assert_loses_exactly(graded[(name, 1)], EXERCISE, failing)
+    assert_feedback_says(graded[(name, 1)], phrase, diagnosed or failing)
 
 
 def test_every_submission_is_used():
@@ -108,17 +103,11 @@ def test_every_submission_is_used():
 
 @pytest.mark.parametrize("name", ALTERNATIVES)
 def test_alternative_correct_solution_gets_full_marks(graded, name):
-    result = graded[(name, 1)]
-    assert result["score"] == result["max_score"], [
-        t["output"] for t in result["tests"] if t["score"] < t["max_score"]]
+    assert_passes(graded[(name, 1)])
 
 
 def test_seed_changes_the_random_inputs_only(graded):
-    one, two = (_by_id(graded[("deltas_no_gprime", seed)]) for seed in (1, 2))
-    again = _by_id(graded[("again", 1)])
-    tid = "test_delta_norms_vanish_and_explode"
-    assert one[tid]["output"] != two[tid]["output"]
-    assert one[tid]["output"] == again[tid]["output"]
+    assert_seed_changes_only(graded, "deltas_no_gprime", ["test_delta_norms_vanish_and_explode"])
 
 
 # -- catalog, stub, hidden tests agree -------------------------------------------------
@@ -127,15 +116,14 @@ def test_catalog_entry():
     assert (EXERCISE.number, EXERCISE.slug, EXERCISE.topic, EXERCISE.file, EXERCISE.tests) == (
         10, "training-deep-nets", "deep-training", FILE, "test_exercise10")
     assert 3 <= len(EXERCISE.hints) <= 5
-    hidden_tests = set(re.findall(r"^def (test_\w+)\(", HIDDEN.read_text(), flags=re.MULTILINE))
-    assert hidden_tests == set(EXERCISE.points)
+    assert hidden_test_ids(EXERCISE) == set(EXERCISE.points)
     assert set(EXERCISE.function_hints) == {"activate", "activation_derivative", "init_std", "init_network",
                                             "layer_deltas", "delta_norms", "clip_by_norm", "train_val_split",
                                             "fit_linear"}
 
 
 def test_exercise_file_is_the_generated_stub():
-    assert (REPO / "exercises" / FILE).read_text(encoding="utf-8") == stub_source(FILE)
+    assert_stub_is_generated(EXERCISE)
 
 
 def test_stub_keeps_the_forward_pass():

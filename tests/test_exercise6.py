@@ -22,11 +22,23 @@ from typing import Any
 import numpy as np
 import pytest
 import sympy as sp
-from helpers import grade_many, submission, submission_edits
+from grading_contract import (
+    REFERENCE_SEEDS,
+    Graded,
+    assert_feedback_says,
+    assert_full_marks,
+    assert_loses_exactly,
+    assert_passes,
+    assert_stub_is_generated,
+    assert_stub_scores_zero,
+    by_id,
+    grade_class,
+    hidden_test_ids,
+)
+from helpers import submission_edits
 
 from grader.catalog import resolve
 from grader.hidden import test_exercise6 as hidden
-from grader.stubs import stub_source
 
 REPO = Path(__file__).resolve().parent.parent
 FILE = "exercise6_mlp_backprop.py"
@@ -280,50 +292,25 @@ ALTERNATIVES = ["alt_einsum", "alt_loops", "alt_own_loop_train", "alt_rows"]
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory) -> dict[tuple[str, int], dict[str, Any]]:
-    reference = (REPO / "solutions" / FILE).read_text(encoding="utf-8")
-    jobs = {
-        ("reference", 1): reference,
-        ("reference", 2): reference,
-        ("reference", 3): reference,
-        ("stub", 1): stub_source(FILE),
-    }
-    for name in [*WRONG, *ALTERNATIVES]:
-        jobs[(name, 1)] = submission(6, name)
-    for name in ALTERNATIVES:
-        jobs[(name, 2)] = jobs[(name, 1)]
-    graded = grade_many("exercise6", {key: (src, key[1]) for key, src in jobs.items()}, tmp_path_factory.mktemp("ex6"))
-    return {key: result for key, (_, result) in graded.items()}
+def graded(tmp_path_factory) -> Graded:
+    """Every submission graded once (two at a time: each run is its own process pair)."""
+    return grade_class(EXERCISE, [*WRONG, *ALTERNATIVES], tmp_path_factory.mktemp("ex6"), twice=ALTERNATIVES)
 
 
-def _by_id(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {t["extra_data"]["test_id"]: t for t in result["tests"]}
-
-
-@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("seed", REFERENCE_SEEDS)
 def test_reference_gets_full_marks(graded, seed):
-    result = graded[("reference", seed)]
-    assert result["score"] == result["max_score"] == EXERCISE.max_score
+    assert_full_marks(graded[("reference", seed)], EXERCISE)
 
 
 def test_untouched_stub_scores_zero(graded):
-    result = graded[("stub", 1)]
-    assert result["score"] == 0
-    for test in result["tests"]:
-        assert "not implemented yet" in test["output"], test
+    assert_stub_scores_zero(graded[("stub", 1)])
 
 
 @pytest.mark.parametrize("name", sorted(WRONG))
 def test_wrong_submission_is_diagnosed(graded, name):
     phrase, failing, undiagnosed = WRONG[name]
-    tests = _by_id(graded[(name, 1)])
-    failed = sorted(tid for tid, t in tests.items() if t["score"] < t["max_score"])
-    assert failed == sorted(failing)
-    lost = sum(EXERCISE.points[tid] for tid in failing)
-    assert graded[(name, 1)]["score"] == EXERCISE.max_score - lost
-    for tid in failing:
-        if tid not in undiagnosed:
-            assert phrase in tests[tid]["output"], (tid, tests[tid]["output"])
+    assert_loses_exactly(graded[(name, 1)], EXERCISE, failing)
+    assert_feedback_says(graded[(name, 1)], phrase, [tid for tid in failing if tid not in undiagnosed])
     assert len(undiagnosed) <= 1
 
 
@@ -335,18 +322,17 @@ def test_every_submission_is_used():
 @pytest.mark.parametrize("seed", [1, 2])
 @pytest.mark.parametrize("name", ALTERNATIVES)
 def test_alternative_correct_solution_gets_full_marks(graded, name, seed):
-    result = graded[(name, seed)]
-    assert result["score"] == result["max_score"], [t["output"] for t in result["tests"] if t["score"] < t["max_score"]]
+    assert_passes(graded[(name, seed)])
 
 
 def test_float32_implementation_fails_with_a_dtype_message(graded):
-    tests = _by_id(graded[("float32", 1)])
+    tests = by_id(graded[("float32", 1)])
     assert "compute in float64" in tests["test_forward_worked_example"]["output"]
     assert "about 7 significant digits" in tests["test_backward_worked_example"]["output"]
 
 
 def test_shape_errors_get_a_shape_hint(graded):
-    output = _by_id(graded[("not_transposed", 1)])["test_backward_random_mse"]["output"]
+    output = by_id(graded[("not_transposed", 1)])["test_backward_random_mse"]["output"]
     assert "mismatched shapes" in output and "the layer sizes are n = (" in output
 
 
@@ -361,16 +347,14 @@ def test_catalog_entry():
         FILE,
         "test_exercise6",
     )
-    hidden_tests = set(re.findall(r"^def (test_\w+)\(", HIDDEN.read_text(), flags=re.MULTILINE))
-    assert hidden_tests == set(EXERCISE.points)
+    assert hidden_test_ids(EXERCISE) == set(EXERCISE.points)
     assert 3 <= len(EXERCISE.hints) <= 5
     functions = set(re.findall(r"^def ([a-z]\w+)\(", (REPO / "solutions" / FILE).read_text(), flags=re.MULTILINE))
     assert set(EXERCISE.function_hints) == functions
 
 
 def test_exercise_file_is_the_generated_stub():
-    stub = (REPO / "exercises" / FILE).read_text(encoding="utf-8")
-    assert stub == stub_source(FILE)
+    stub = assert_stub_is_generated(EXERCISE)
     assert "### BEGIN SOLUTION" not in stub and stub.count("raise NotImplementedError()") == 7
     assert "COLUMN" in stub and "(n₀, m)" in stub
 

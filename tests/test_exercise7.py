@@ -20,12 +20,23 @@ from typing import Any
 
 import numpy as np
 import pytest
-from helpers import grade_many, submission, submission_edits
+from grading_contract import (
+    REFERENCE_SEEDS,
+    Graded,
+    assert_feedback_says,
+    assert_full_marks,
+    assert_loses_exactly,
+    assert_passes,
+    assert_stub_is_generated,
+    assert_stub_scores_zero,
+    grade_class,
+    hidden_test_ids,
+)
+from helpers import submission_edits
 
 from grader.catalog import resolve
 from grader.hidden import test_exercise7 as hidden
 from grader.sandbox.codec import CallableRef
-from grader.stubs import stub_source
 
 REPO = Path(__file__).resolve().parent.parent
 FILE = "exercise7_gradient_check.py"
@@ -139,49 +150,25 @@ ALTERNATIVES = ["alt_basis_vectors", "alt_concatenate", "alt_restore_in_place"]
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory) -> dict[tuple[str, int], dict[str, Any]]:
-    reference = (REPO / "solutions" / FILE).read_text(encoding="utf-8")
-    jobs = {
-        ("reference", 1): reference,
-        ("reference", 2): reference,
-        ("reference", 3): reference,
-        ("stub", 1): stub_source(FILE),
-    }
-    for name in [*WRONG, *ALTERNATIVES]:
-        jobs[(name, 1)] = submission(7, name)
-    for name in ALTERNATIVES:
-        jobs[(name, 2)] = jobs[(name, 1)]
-    graded = grade_many("exercise7", {key: (src, key[1]) for key, src in jobs.items()}, tmp_path_factory.mktemp("ex7"))
-    return {key: result for key, (_, result) in graded.items()}
+def graded(tmp_path_factory) -> Graded:
+    """Every submission graded once (two at a time: each run is its own process pair)."""
+    return grade_class(EXERCISE, [*WRONG, *ALTERNATIVES], tmp_path_factory.mktemp("ex7"), twice=ALTERNATIVES)
 
 
-def _by_id(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {t["extra_data"]["test_id"]: t for t in result["tests"]}
-
-
-@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("seed", REFERENCE_SEEDS)
 def test_reference_gets_full_marks(graded, seed):
-    result = graded[("reference", seed)]
-    assert result["score"] == result["max_score"] == EXERCISE.max_score
+    assert_full_marks(graded[("reference", seed)], EXERCISE)
 
 
 def test_untouched_stub_scores_zero(graded):
-    result = graded[("stub", 1)]
-    assert result["score"] == 0
-    for test in result["tests"]:
-        assert "not implemented yet" in test["output"], test
+    assert_stub_scores_zero(graded[("stub", 1)])
 
 
 @pytest.mark.parametrize("name", sorted(WRONG))
 def test_wrong_submission_is_diagnosed(graded, name):
     phrase, failing, undiagnosed = WRONG[name]
-    tests = _by_id(graded[(name, 1)])
-    failed = sorted(tid for tid, t in tests.items() if t["score"] < t["max_score"])
-    assert failed == sorted(failing)
-    assert graded[(name, 1)]["score"] == EXERCISE.max_score - sum(EXERCISE.points[t] for t in failing)
-    for tid in failing:
-        if tid not in undiagnosed:
-            assert phrase in tests[tid]["output"], (tid, tests[tid]["output"])
+    assert_loses_exactly(graded[(name, 1)], EXERCISE, failing)
+    assert_feedback_says(graded[(name, 1)], phrase, [tid for tid in failing if tid not in undiagnosed])
     assert len(undiagnosed) <= 2
 
 
@@ -193,8 +180,7 @@ def test_every_submission_is_used():
 @pytest.mark.parametrize("seed", [1, 2])
 @pytest.mark.parametrize("name", ALTERNATIVES)
 def test_alternative_correct_solution_gets_full_marks(graded, name, seed):
-    result = graded[(name, seed)]
-    assert result["score"] == result["max_score"], [t["output"] for t in result["tests"] if t["score"] < t["max_score"]]
+    assert_passes(graded[(name, seed)])
 
 
 def test_catalog_entry():
@@ -205,14 +191,13 @@ def test_catalog_entry():
         FILE,
         "test_exercise7",
     )
-    hidden_tests = set(re.findall(r"^def (test_\w+)\(", HIDDEN.read_text(), flags=re.MULTILINE))
-    assert hidden_tests == set(EXERCISE.points)
+    assert hidden_test_ids(EXERCISE) == set(EXERCISE.points)
     functions = set(re.findall(r"^def ([a-z]\w+)\(", (REPO / "solutions" / FILE).read_text(), flags=re.MULTILINE))
     assert set(EXERCISE.function_hints) == functions
 
 
 def test_exercise_file_is_the_generated_stub():
-    assert (REPO / "exercises" / FILE).read_text(encoding="utf-8") == stub_source(FILE)
+    assert_stub_is_generated(EXERCISE)
 
 
 # -- the reference and the trusted callables -------------------------------------------------------

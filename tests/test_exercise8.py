@@ -22,7 +22,21 @@ import autograd.numpy as anp
 import numpy as np
 import pytest
 import sympy as sp
-from helpers import grade_many, submission, submission_edits
+from grading_contract import (
+    REFERENCE_SEEDS,
+    Graded,
+    assert_feedback_says,
+    assert_full_marks,
+    assert_loses_exactly,
+    assert_passes,
+    assert_seed_changes_only,
+    assert_stub_is_generated,
+    assert_stub_scores_zero,
+    by_id,
+    grade_class,
+    hidden_test_ids,
+)
+from helpers import submission_edits
 
 from grader.catalog import resolve
 from grader.hidden import test_exercise8 as hidden
@@ -81,43 +95,25 @@ ALTERNATIVES = ["alt_recursive_topo", "alt_direct_ops", "alt_kahn"]
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory) -> dict[tuple[str, int], dict[str, Any]]:
-    reference = (REPO / "solutions" / FILE).read_text(encoding="utf-8")
-    jobs = {("reference", 1): reference, ("reference", 2): reference, ("reference", 3): reference,
-            ("stub", 1): stub_source(FILE)}
-    for name in [*WRONG, *ALTERNATIVES]:
-        jobs[(name, 1)] = submission(8, name)
-    jobs[("tanh_one_minus_t", 2)] = jobs[("again", 1)] = jobs[("tanh_one_minus_t", 1)]
-    graded = grade_many("exercise8", {key: (src, key[1]) for key, src in jobs.items()},
-                        tmp_path_factory.mktemp("ex8"))
-    return {key: result for key, (_, result) in graded.items()}
+def graded(tmp_path_factory) -> Graded:
+    """Every submission graded once (two at a time: each run is its own process pair)."""
+    return grade_class(EXERCISE, [*WRONG, *ALTERNATIVES], tmp_path_factory.mktemp("ex8"), reseeded="tanh_one_minus_t")
 
 
-def _by_id(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {t["extra_data"]["test_id"]: t for t in result["tests"]}
-
-
-@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("seed", REFERENCE_SEEDS)
 def test_reference_gets_full_marks(graded, seed):
-    result = graded[("reference", seed)]
-    assert result["score"] == result["max_score"] == EXERCISE.max_score
+    assert_full_marks(graded[("reference", seed)], EXERCISE)
 
 
 def test_untouched_stub_scores_zero(graded):
-    result = graded[("stub", 1)]
-    assert result["score"] == 0
-    for test in result["tests"]:
-        assert "not implemented yet" in test["output"], test
+    assert_stub_scores_zero(graded[("stub", 1)])
 
 
 @pytest.mark.parametrize("name", sorted(WRONG))
 def test_wrong_submission_is_diagnosed(graded, name):
     phrase, failing, diagnosed = WRONG[name]
-    tests = _by_id(graded[(name, 1)])
-    failed = sorted(tid for tid, t in tests.items() if t["score"] < t["max_score"])
-    assert failed == sorted(failing)
-    for tid in diagnosed or failing:
-        assert phrase in tests[tid]["output"], (tid, tests[tid]["output"])
+    assert_loses_exactly(graded[(name, 1)], EXERCISE, failing)
+    assert_feedback_says(graded[(name, 1)], phrase, diagnosed or failing)
 
 
 def test_every_submission_is_used():
@@ -127,23 +123,17 @@ def test_every_submission_is_used():
 
 @pytest.mark.parametrize("name", ALTERNATIVES)
 def test_alternative_correct_solution_gets_full_marks(graded, name):
-    result = graded[(name, 1)]
-    assert result["score"] == result["max_score"], [
-        t["output"] for t in result["tests"] if t["score"] < t["max_score"]]
+    assert_passes(graded[(name, 1)])
 
 
 def test_seed_changes_the_random_inputs_only(graded):
-    one, two = (_by_id(graded[("tanh_one_minus_t", seed)]) for seed in (1, 2))
-    again = _by_id(graded[("again", 1)])
-    for tid in ("test_neuron_random", "test_mlp_gradients"):
-        assert one[tid]["output"] != two[tid]["output"]
-        assert one[tid]["output"] == again[tid]["output"]
-    # the first failing call of this test is the fixed tanh(0.5), whatever the seed
-    assert one["test_exp_and_tanh"]["output"] == two["test_exp_and_tanh"]["output"]
+    # the first failing call of test_exp_and_tanh is the fixed tanh(0.5), whatever the seed
+    assert_seed_changes_only(graded, "tanh_one_minus_t", ["test_neuron_random", "test_mlp_gradients"],
+                             fixed_tests=["test_exp_and_tanh"])
 
 
 def test_failed_graph_feedback_shows_the_graph(graded):
-    output = _by_id(graded[("rsub_swapped", 1)])["test_numbers_on_either_side"]["output"]
+    output = by_id(graded[("rsub_swapped", 1)])["test_numbers_on_either_side"]["output"]
     assert "the graph: x0 = " in output and " - x0" in output
 
 
@@ -153,13 +143,12 @@ def test_catalog_entry():
     assert (EXERCISE.number, EXERCISE.slug, EXERCISE.topic, EXERCISE.file, EXERCISE.tests) == (
         8, "autograd", "autograd", FILE, "test_exercise8")
     assert 3 <= len(EXERCISE.hints) <= 5
-    hidden_tests = set(re.findall(r"^def (test_\w+)\(", HIDDEN.read_text(), flags=re.MULTILINE))
-    assert hidden_tests == set(EXERCISE.points)
+    assert hidden_test_ids(EXERCISE) == set(EXERCISE.points)
     assert set(EXERCISE.function_hints) == {"evaluate_graph", "graph_order", "neuron_grads", "mlp_grads", "train_mlp"}
 
 
 def test_exercise_file_is_the_generated_stub():
-    assert (REPO / "exercises" / FILE).read_text(encoding="utf-8") == stub_source(FILE)
+    assert_stub_is_generated(EXERCISE)
 
 
 def test_stub_keeps_the_plain_data_entry_points():
