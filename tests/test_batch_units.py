@@ -16,7 +16,7 @@ import pytest
 from helpers import REPO, reference_source
 
 from grader.catalog import resolve
-from grader.instructor.batch_cache import BadResult, Store, result_from_dict
+from grader.instructor.batch_cache import BadResult, Store, _grader_imports, result_from_dict
 from grader.instructor.names import RESERVED, assign_folders, csv_cell, display_name
 from grader.instructor.notes import explain
 from grader.instructor.pool import Task, WorkerPool, _anonymous_log, _Worker, sweep_scratch_folders
@@ -296,3 +296,39 @@ def test_a_grading_process_log_is_readable_but_has_no_name():
         assert os.readlink(f"/proc/self/fd/{log}").endswith("(deleted)")
     finally:
         os.close(log)
+
+
+def test_the_grader_fingerprint_follows_imports_at_any_depth(tmp_path):
+    """Lazy imports count: inside functions, classes, branches, handlers, with and match blocks."""
+    source = tmp_path / "module.py"
+    source.write_text('''
+import grader.a, os
+from grader import b
+from .relative import nothing
+def f():
+    from grader.c import d
+    class K:
+        def g(self):
+            try:
+                import grader.e
+            except ImportError:
+                import grader.f
+            else:
+                import grader.g
+            finally:
+                import grader.h
+with open("x") as fh:
+    if fh:
+        import grader.i
+    else:
+        while True:
+            import grader.j
+match 1:
+    case 1:
+        import grader.k
+text = "import grader.not_an_import"
+lam = lambda: __import__("grader.dynamic")  # not an import statement: out of reach of any parser
+''')
+    found = set(_grader_imports(source, source.stat().st_mtime_ns))
+    assert found == {"grader.a", "grader", "grader.b", "grader.c", "grader.c.d", "grader.e", "grader.f",
+                     "grader.g", "grader.h", "grader.i", "grader.j", "grader.k"}

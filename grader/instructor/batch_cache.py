@@ -25,6 +25,7 @@ import json
 import math
 import os
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -84,7 +85,7 @@ def _grader_imports(path: Path, mtime_ns: int) -> tuple[str, ...]:
     """The grader modules `path` imports (lazy imports included); parsed once per version of the file
     (the exercises of one batch share most of their modules)."""
     found: list[str] = []
-    for node in ast.walk(ast.parse(path.read_bytes())):
+    for node in _statements(ast.parse(path.read_bytes()).body):
         names: list[str] = []
         if isinstance(node, ast.Import):
             names = [a.name for a in node.names]
@@ -92,6 +93,22 @@ def _grader_imports(path: Path, mtime_ns: int) -> tuple[str, ...]:
             names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
         found.extend(n for n in names if n == "grader" or n.startswith("grader."))
     return tuple(found)
+
+
+def _statements(body: list[ast.stmt]) -> Iterator[ast.AST]:
+    """Every statement, at any depth (in functions, classes, branches, handlers), and no expression.
+
+    An import is always a statement, so this finds them all while visiting a tenth of the nodes
+    `ast.walk` does: fingerprinting a batch's grader took 0.29 s before.
+    """
+    stack: list[ast.AST] = list(body)
+    while stack:
+        node = stack.pop()
+        yield node
+        for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+            children = getattr(node, field, None)
+            if isinstance(children, list):
+                stack.extend(children)
 
 
 def job_key(answer_digest: str, exercise: Exercise, seed: int, limits: Limits, fingerprint: str) -> str:
