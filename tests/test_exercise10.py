@@ -18,22 +18,10 @@ from typing import Any
 
 import autograd
 import autograd.numpy as anp
+import grading_contract as contract
 import numpy as np
 import pytest
 import sympy as sp
-from grading_contract import (
-    REFERENCE_SEEDS,
-    Graded,
-    assert_feedback_says,
-    assert_full_marks,
-    assert_loses_exactly,
-    assert_passes,
-    assert_seed_changes_only,
-    assert_stub_is_generated,
-    assert_stub_scores_zero,
-    grade_class,
-    hidden_test_ids,
-)
 from helpers import submission_edits
 
 from grader.catalog import resolve
@@ -75,25 +63,26 @@ ALTERNATIVES = ["alt_loops", "alt_einsum", "alt_while_loop"]
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory) -> Graded:
+def graded(tmp_path_factory) -> contract.Graded:
     """Every submission graded once (two at a time: each run is its own process pair)."""
-    return grade_class(EXERCISE, [*WRONG, *ALTERNATIVES], tmp_path_factory.mktemp("ex10"), reseeded="deltas_no_gprime")
+    return contract.grade_class(EXERCISE, [*WRONG, *ALTERNATIVES], tmp_path_factory.mktemp("ex10"),
+                                reseeded="deltas_no_gprime")
 
 
-@pytest.mark.parametrize("seed", REFERENCE_SEEDS)
+@pytest.mark.parametrize("seed", contract.REFERENCE_SEEDS)
 def test_reference_gets_full_marks(graded, seed):
-    assert_full_marks(graded[("reference", seed)], EXERCISE)
+    contract.assert_full_marks(graded[("reference", seed)], EXERCISE)
 
 
 def test_untouched_stub_scores_zero(graded):
-    assert_stub_scores_zero(graded[("stub", 1)])
+    contract.assert_stub_scores_zero(graded[("stub", 1)])
 
 
 @pytest.mark.parametrize("name", sorted(WRONG))
 def test_wrong_submission_is_diagnosed(graded, name):
     phrase, failing, diagnosed = WRONG[name]
-    assert_loses_exactly(graded[(name, 1)], EXERCISE, failing)
-    assert_feedback_says(graded[(name, 1)], phrase, diagnosed or failing)
+    contract.assert_loses_exactly(graded[(name, 1)], EXERCISE, failing)
+    contract.assert_feedback_says(graded[(name, 1)], phrase, diagnosed or failing)
 
 
 def test_every_submission_is_used():
@@ -103,11 +92,11 @@ def test_every_submission_is_used():
 
 @pytest.mark.parametrize("name", ALTERNATIVES)
 def test_alternative_correct_solution_gets_full_marks(graded, name):
-    assert_passes(graded[(name, 1)])
+    contract.assert_passes(graded[(name, 1)])
 
 
 def test_seed_changes_the_random_inputs_only(graded):
-    assert_seed_changes_only(graded, "deltas_no_gprime", ["test_delta_norms_vanish_and_explode"])
+    contract.assert_seed_changes_only(graded, "deltas_no_gprime", ["test_delta_norms_vanish_and_explode"])
 
 
 # -- catalog, stub, hidden tests agree -------------------------------------------------
@@ -116,14 +105,14 @@ def test_catalog_entry():
     assert (EXERCISE.number, EXERCISE.slug, EXERCISE.topic, EXERCISE.file, EXERCISE.tests) == (
         10, "training-deep-nets", "deep-training", FILE, "test_exercise10")
     assert 3 <= len(EXERCISE.hints) <= 5
-    assert hidden_test_ids(EXERCISE) == set(EXERCISE.points)
+    assert contract.hidden_test_ids(EXERCISE) == set(EXERCISE.points)
     assert set(EXERCISE.function_hints) == {"activate", "activation_derivative", "init_std", "init_network",
                                             "layer_deltas", "delta_norms", "clip_by_norm", "train_val_split",
                                             "fit_linear"}
 
 
 def test_exercise_file_is_the_generated_stub():
-    assert_stub_is_generated(EXERCISE)
+    contract.assert_stub_is_generated(EXERCISE)
 
 
 def test_stub_keeps_the_forward_pass():

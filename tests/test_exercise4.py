@@ -17,22 +17,10 @@ import re
 from pathlib import Path
 from typing import Any
 
+import grading_contract as contract
 import numpy as np
 import pytest
 import sympy as sp
-from grading_contract import (
-    REFERENCE_SEEDS,
-    Graded,
-    assert_feedback_says,
-    assert_full_marks,
-    assert_loses_exactly,
-    assert_passes,
-    assert_seed_changes_only,
-    assert_stub_is_generated,
-    assert_stub_scores_zero,
-    grade_class,
-    hidden_test_ids,
-)
 from helpers import submission_edits
 
 from grader.catalog import resolve
@@ -73,25 +61,26 @@ ALTERNATIVES = ["alt_loops", "alt_vectorised"]
 # -- running the grader ------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory) -> Graded:
+def graded(tmp_path_factory) -> contract.Graded:
     """Every submission graded once (two at a time: each run is its own process pair)."""
-    return grade_class(EXERCISE, [*WRONG, *ALTERNATIVES], tmp_path_factory.mktemp("ex4"), reseeded="missing_factor_2")
+    return contract.grade_class(EXERCISE, [*WRONG, *ALTERNATIVES], tmp_path_factory.mktemp("ex4"),
+                                reseeded="missing_factor_2")
 
 
-@pytest.mark.parametrize("seed", REFERENCE_SEEDS)
+@pytest.mark.parametrize("seed", contract.REFERENCE_SEEDS)
 def test_reference_gets_full_marks(graded, seed):
-    assert_full_marks(graded[("reference", seed)], EXERCISE)
+    contract.assert_full_marks(graded[("reference", seed)], EXERCISE)
 
 
 def test_untouched_stub_scores_zero(graded):
-    assert_stub_scores_zero(graded[("stub", 1)])
+    contract.assert_stub_scores_zero(graded[("stub", 1)])
 
 
 @pytest.mark.parametrize("name", sorted(WRONG))
 def test_wrong_submission_is_diagnosed(graded, name):
     phrase, failing = WRONG[name]
-    assert_loses_exactly(graded[(name, 1)], EXERCISE, failing)
-    assert_feedback_says(graded[(name, 1)], phrase, failing)
+    contract.assert_loses_exactly(graded[(name, 1)], EXERCISE, failing)
+    contract.assert_feedback_says(graded[(name, 1)], phrase, failing)
 
 
 def test_every_submission_is_used():
@@ -100,11 +89,11 @@ def test_every_submission_is_used():
 
 @pytest.mark.parametrize("name", ALTERNATIVES)
 def test_alternative_correct_solution_gets_full_marks(graded, name):
-    assert_passes(graded[(name, 1)])
+    contract.assert_passes(graded[(name, 1)])
 
 
 def test_seed_changes_the_random_inputs_only(graded):
-    assert_seed_changes_only(graded, "missing_factor_2",
+    contract.assert_seed_changes_only(graded, "missing_factor_2",
                              ["test_backward_identity_random", "test_backward_sigmoid_random",
                               "test_train_neuron_random"],
                              fixed_tests=["test_backward_notes_example"])
@@ -118,11 +107,11 @@ def test_catalog_entry():
                                 "backpropagation", FILE, "test_exercise4")
     assert 15 <= EXERCISE.max_score <= 20
     assert 3 <= len(EXERCISE.hints) <= 5
-    assert hidden_test_ids(EXERCISE) == set(EXERCISE.points)
+    assert contract.hidden_test_ids(EXERCISE) == set(EXERCISE.points)
 
 
 def test_exercise_file_is_the_generated_stub():
-    assert_stub_is_generated(EXERCISE)
+    contract.assert_stub_is_generated(EXERCISE)
 
 
 # -- the reference's worked numbers ------------------------------------------------------

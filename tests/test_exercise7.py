@@ -18,20 +18,9 @@ import re
 from pathlib import Path
 from typing import Any
 
+import grading_contract as contract
 import numpy as np
 import pytest
-from grading_contract import (
-    REFERENCE_SEEDS,
-    Graded,
-    assert_feedback_says,
-    assert_full_marks,
-    assert_loses_exactly,
-    assert_passes,
-    assert_stub_is_generated,
-    assert_stub_scores_zero,
-    grade_class,
-    hidden_test_ids,
-)
 from helpers import submission_edits
 
 from grader.catalog import resolve
@@ -150,25 +139,26 @@ ALTERNATIVES = ["alt_basis_vectors", "alt_concatenate", "alt_restore_in_place"]
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory) -> Graded:
+def graded(tmp_path_factory) -> contract.Graded:
     """Every submission graded once (two at a time: each run is its own process pair)."""
-    return grade_class(EXERCISE, [*WRONG, *ALTERNATIVES], tmp_path_factory.mktemp("ex7"), twice=ALTERNATIVES)
+    return contract.grade_class(EXERCISE, [*WRONG, *ALTERNATIVES], tmp_path_factory.mktemp("ex7"),
+                                twice=ALTERNATIVES)
 
 
-@pytest.mark.parametrize("seed", REFERENCE_SEEDS)
+@pytest.mark.parametrize("seed", contract.REFERENCE_SEEDS)
 def test_reference_gets_full_marks(graded, seed):
-    assert_full_marks(graded[("reference", seed)], EXERCISE)
+    contract.assert_full_marks(graded[("reference", seed)], EXERCISE)
 
 
 def test_untouched_stub_scores_zero(graded):
-    assert_stub_scores_zero(graded[("stub", 1)])
+    contract.assert_stub_scores_zero(graded[("stub", 1)])
 
 
 @pytest.mark.parametrize("name", sorted(WRONG))
 def test_wrong_submission_is_diagnosed(graded, name):
     phrase, failing, undiagnosed = WRONG[name]
-    assert_loses_exactly(graded[(name, 1)], EXERCISE, failing)
-    assert_feedback_says(graded[(name, 1)], phrase, [tid for tid in failing if tid not in undiagnosed])
+    contract.assert_loses_exactly(graded[(name, 1)], EXERCISE, failing)
+    contract.assert_feedback_says(graded[(name, 1)], phrase, [tid for tid in failing if tid not in undiagnosed])
     assert len(undiagnosed) <= 2
 
 
@@ -180,7 +170,7 @@ def test_every_submission_is_used():
 @pytest.mark.parametrize("seed", [1, 2])
 @pytest.mark.parametrize("name", ALTERNATIVES)
 def test_alternative_correct_solution_gets_full_marks(graded, name, seed):
-    assert_passes(graded[(name, seed)])
+    contract.assert_passes(graded[(name, seed)])
 
 
 def test_catalog_entry():
@@ -191,13 +181,13 @@ def test_catalog_entry():
         FILE,
         "test_exercise7",
     )
-    assert hidden_test_ids(EXERCISE) == set(EXERCISE.points)
+    assert contract.hidden_test_ids(EXERCISE) == set(EXERCISE.points)
     functions = set(re.findall(r"^def ([a-z]\w+)\(", (REPO / "solutions" / FILE).read_text(), flags=re.MULTILINE))
     assert set(EXERCISE.function_hints) == functions
 
 
 def test_exercise_file_is_the_generated_stub():
-    assert_stub_is_generated(EXERCISE)
+    contract.assert_stub_is_generated(EXERCISE)
 
 
 # -- the reference and the trusted callables -------------------------------------------------------

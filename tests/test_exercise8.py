@@ -19,23 +19,10 @@ from typing import Any
 
 import autograd
 import autograd.numpy as anp
+import grading_contract as contract
 import numpy as np
 import pytest
 import sympy as sp
-from grading_contract import (
-    REFERENCE_SEEDS,
-    Graded,
-    assert_feedback_says,
-    assert_full_marks,
-    assert_loses_exactly,
-    assert_passes,
-    assert_seed_changes_only,
-    assert_stub_is_generated,
-    assert_stub_scores_zero,
-    by_id,
-    grade_class,
-    hidden_test_ids,
-)
 from helpers import submission_edits
 
 from grader.catalog import resolve
@@ -95,25 +82,26 @@ ALTERNATIVES = ["alt_recursive_topo", "alt_direct_ops", "alt_kahn"]
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory) -> Graded:
+def graded(tmp_path_factory) -> contract.Graded:
     """Every submission graded once (two at a time: each run is its own process pair)."""
-    return grade_class(EXERCISE, [*WRONG, *ALTERNATIVES], tmp_path_factory.mktemp("ex8"), reseeded="tanh_one_minus_t")
+    return contract.grade_class(EXERCISE, [*WRONG, *ALTERNATIVES], tmp_path_factory.mktemp("ex8"),
+                                reseeded="tanh_one_minus_t")
 
 
-@pytest.mark.parametrize("seed", REFERENCE_SEEDS)
+@pytest.mark.parametrize("seed", contract.REFERENCE_SEEDS)
 def test_reference_gets_full_marks(graded, seed):
-    assert_full_marks(graded[("reference", seed)], EXERCISE)
+    contract.assert_full_marks(graded[("reference", seed)], EXERCISE)
 
 
 def test_untouched_stub_scores_zero(graded):
-    assert_stub_scores_zero(graded[("stub", 1)])
+    contract.assert_stub_scores_zero(graded[("stub", 1)])
 
 
 @pytest.mark.parametrize("name", sorted(WRONG))
 def test_wrong_submission_is_diagnosed(graded, name):
     phrase, failing, diagnosed = WRONG[name]
-    assert_loses_exactly(graded[(name, 1)], EXERCISE, failing)
-    assert_feedback_says(graded[(name, 1)], phrase, diagnosed or failing)
+    contract.assert_loses_exactly(graded[(name, 1)], EXERCISE, failing)
+    contract.assert_feedback_says(graded[(name, 1)], phrase, diagnosed or failing)
 
 
 def test_every_submission_is_used():
@@ -123,17 +111,17 @@ def test_every_submission_is_used():
 
 @pytest.mark.parametrize("name", ALTERNATIVES)
 def test_alternative_correct_solution_gets_full_marks(graded, name):
-    assert_passes(graded[(name, 1)])
+    contract.assert_passes(graded[(name, 1)])
 
 
 def test_seed_changes_the_random_inputs_only(graded):
     # the first failing call of test_exp_and_tanh is the fixed tanh(0.5), whatever the seed
-    assert_seed_changes_only(graded, "tanh_one_minus_t", ["test_neuron_random", "test_mlp_gradients"],
+    contract.assert_seed_changes_only(graded, "tanh_one_minus_t", ["test_neuron_random", "test_mlp_gradients"],
                              fixed_tests=["test_exp_and_tanh"])
 
 
 def test_failed_graph_feedback_shows_the_graph(graded):
-    output = by_id(graded[("rsub_swapped", 1)])["test_numbers_on_either_side"]["output"]
+    output = contract.by_id(graded[("rsub_swapped", 1)])["test_numbers_on_either_side"]["output"]
     assert "the graph: x0 = " in output and " - x0" in output
 
 
@@ -143,12 +131,12 @@ def test_catalog_entry():
     assert (EXERCISE.number, EXERCISE.slug, EXERCISE.topic, EXERCISE.file, EXERCISE.tests) == (
         8, "autograd", "autograd", FILE, "test_exercise8")
     assert 3 <= len(EXERCISE.hints) <= 5
-    assert hidden_test_ids(EXERCISE) == set(EXERCISE.points)
+    assert contract.hidden_test_ids(EXERCISE) == set(EXERCISE.points)
     assert set(EXERCISE.function_hints) == {"evaluate_graph", "graph_order", "neuron_grads", "mlp_grads", "train_mlp"}
 
 
 def test_exercise_file_is_the_generated_stub():
-    assert_stub_is_generated(EXERCISE)
+    contract.assert_stub_is_generated(EXERCISE)
 
 
 def test_stub_keeps_the_plain_data_entry_points():

@@ -19,21 +19,9 @@ import re
 from pathlib import Path
 from typing import Any
 
+import grading_contract as contract
 import numpy as np
 import pytest
-from grading_contract import (
-    REFERENCE_SEEDS,
-    Graded,
-    assert_feedback_says,
-    assert_full_marks,
-    assert_loses_exactly,
-    assert_passes,
-    assert_seed_changes_only,
-    assert_stub_is_generated,
-    assert_stub_scores_zero,
-    grade_class,
-    hidden_test_ids,
-)
 from helpers import submission_edits
 
 from grader.catalog import resolve
@@ -83,25 +71,26 @@ ALTERNATIVES = ["alt_loops", "alt_copy_then_inplace", "alt_closed_forms"]
 # -- running the grader ------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory) -> Graded:
+def graded(tmp_path_factory) -> contract.Graded:
     """Every submission graded once (two at a time: each run is its own process pair)."""
-    return grade_class(EXERCISE, [*WRONG, *ALTERNATIVES], tmp_path_factory.mktemp("ex9"), reseeded="adam_old_t")
+    return contract.grade_class(EXERCISE, [*WRONG, *ALTERNATIVES], tmp_path_factory.mktemp("ex9"),
+                                reseeded="adam_old_t")
 
 
-@pytest.mark.parametrize("seed", REFERENCE_SEEDS)
+@pytest.mark.parametrize("seed", contract.REFERENCE_SEEDS)
 def test_reference_gets_full_marks(graded, seed):
-    assert_full_marks(graded[("reference", seed)], EXERCISE)
+    contract.assert_full_marks(graded[("reference", seed)], EXERCISE)
 
 
 def test_untouched_stub_scores_zero(graded):
-    assert_stub_scores_zero(graded[("stub", 1)])
+    contract.assert_stub_scores_zero(graded[("stub", 1)])
 
 
 @pytest.mark.parametrize("name", sorted(WRONG))
 def test_wrong_submission_is_diagnosed(graded, name):
     phrase, failing, diagnosed = WRONG[name]
-    assert_loses_exactly(graded[(name, 1)], EXERCISE, failing)
-    assert_feedback_says(graded[(name, 1)], phrase, diagnosed or failing)
+    contract.assert_loses_exactly(graded[(name, 1)], EXERCISE, failing)
+    contract.assert_feedback_says(graded[(name, 1)], phrase, diagnosed or failing)
 
 
 def test_every_submission_is_used():
@@ -111,11 +100,11 @@ def test_every_submission_is_used():
 
 @pytest.mark.parametrize("name", ALTERNATIVES)
 def test_alternative_correct_solution_gets_full_marks(graded, name):
-    assert_passes(graded[(name, 1)])
+    contract.assert_passes(graded[(name, 1)])
 
 
 def test_seed_changes_the_random_inputs_only(graded):
-    assert_seed_changes_only(graded, "adam_old_t", ["test_adam_random_state", "test_trajectories_at_t_1_2_5"])
+    contract.assert_seed_changes_only(graded, "adam_old_t", ["test_adam_random_state", "test_trajectories_at_t_1_2_5"])
 
 
 # -- catalog, stub, hidden tests agree -------------------------------------------------
@@ -124,14 +113,14 @@ def test_catalog_entry():
     assert (EXERCISE.number, EXERCISE.slug, EXERCISE.topic, EXERCISE.file, EXERCISE.tests) == (
         9, "optimizers", "optimizers", FILE, "test_exercise9")
     assert 3 <= len(EXERCISE.hints) <= 5
-    assert hidden_test_ids(EXERCISE) == set(EXERCISE.points)
+    assert contract.hidden_test_ids(EXERCISE) == set(EXERCISE.points)
     graded_functions = {"valley_gradient", "init_state", "momentum", "nesterov", "adagrad", "rmsprop", "adam",
                         "step_decay", "cosine_schedule", "minimize"}
     assert set(EXERCISE.function_hints) == graded_functions
 
 
 def test_exercise_file_is_the_generated_stub():
-    assert_stub_is_generated(EXERCISE)
+    contract.assert_stub_is_generated(EXERCISE)
 
 
 def test_every_stub_docstring_has_an_example_and_shapes():
