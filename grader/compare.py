@@ -204,14 +204,20 @@ def _compare_numeric(expected: Any, got: Any, *, rtol: float, atol: float) -> Mi
     abs_err = np.abs(act_f - exp_f)
     abs_err = np.where(np.isnan(abs_err), np.inf, abs_err)
     worst = np.unravel_index(int(np.argmax(abs_err)), exp_f.shape) if exp_f.ndim else ()
-    rel_err = abs_err / np.maximum(np.abs(exp_f), 1e-300)
+    # A relative error means something only against a non-zero expected value: where every wrong
+    # entry should be 0 (an index, a count, a zero gradient), say so instead of dividing by ~0.
+    relative = ~close & (exp_f != 0)
+    if np.any(relative):
+        rel_text = f", max rel error {float(np.max(abs_err[relative] / np.abs(exp_f[relative]))):.4g}"
+    else:
+        rel_text = " (where 0 was expected, so no relative error)"
     n_bad = int(np.size(close) - np.count_nonzero(close))
     hint = None
     if act.dtype.kind in "iub" and exp.dtype.kind == "f":
         hint = ("Your result is an integer array, so the fractions were cut off: convert integer inputs "
                 "to float first (np.asarray(x, dtype=float)) and avoid in-place updates of integer arrays.")
     details = [
-        f"max abs error {float(np.max(abs_err)):.4g}, max rel error {float(np.max(rel_err)):.4g}",
+        f"max abs error {float(np.max(abs_err)):.4g}{rel_text}",
     ]
     if exp_f.ndim:
         details.append(

@@ -24,6 +24,15 @@ def test_wrong_values_report_size_and_place_of_the_error():
     text = " ".join(mismatch.details)
     assert "max abs error 3" in text and "worst at index [1, 2]: expected -1.0, got 2.0" in text
     assert "1 of 6 entries wrong" in text
+    assert "max rel error 3" in text  # |2 − (−1)| / |−1|
+
+
+def test_no_relative_error_is_made_up_where_zero_was_expected():
+    """An index or a zero gradient that should be 0: dividing by ~0 gave "max rel error 3e+300"."""
+    text = " ".join(compare(0, 3).details)
+    assert text == "max abs error 3 (where 0 was expected, so no relative error)"
+    mixed = " ".join(compare(np.array([0.0, 2.0]), np.array([1.0, 3.0])).details)
+    assert "max rel error 0.5" in mixed and "e+" not in mixed  # only the entry that should be 2 has one
 
 
 def test_transposed_and_reshaped_answers_are_named():
