@@ -25,6 +25,7 @@ from helpers import submission_edits
 
 from grader.catalog import resolve
 from grader.hidden import test_exercise7 as hidden
+from grader.sandbox.callables import build
 from grader.sandbox.codec import CallableRef
 
 REPO = Path(__file__).resolve().parent.parent
@@ -103,7 +104,12 @@ WRONG: dict[str, tuple[str, list[str], list[str]]] = {
         ],
         ["test_error_versus_h_network", "test_find_bug_correct_backward"],
     ),
-    "ignores_h": ("ignored the argument h", ["test_error_versus_h_network", "test_numerical_gradient_step_size"], []),
+    # find_bug at threshold 0 sees its inexact errors as a bug; the diagnosis there cannot tell that from
+    # a strict `<`, and the feedback says to fix numerical_gradient first (the test after the contract's)
+    "ignores_h": ("ignored the argument h",
+                  ["test_error_versus_h_network", "test_find_bug_correct_backward",
+                   "test_numerical_gradient_step_size"],
+                  ["test_find_bug_correct_backward"]),
     "largest_relative_entry": ("not the largest relative", ["test_find_bug_planted_bugs"], []),
     "mean_over_arrays": (
         "averaged the relative errors",
@@ -134,6 +140,8 @@ WRONG: dict[str, tuple[str, list[str], list[str]]] = {
         [],
     ),
     "threshold_ignored": ("return None", ["test_find_bug_correct_backward"], []),
+    # passes every case but the one where each error equals the threshold (exactly 0 at threshold 0)
+    "threshold_strict": ("≤ threshold (not <)", ["test_find_bug_correct_backward"], []),
 }
 ALTERNATIVES = ["alt_basis_vectors", "alt_concatenate", "alt_restore_in_place"]
 
@@ -171,6 +179,11 @@ def test_every_submission_is_used():
 @pytest.mark.parametrize("name", ALTERNATIVES)
 def test_alternative_correct_solution_gets_full_marks(graded, name, seed):
     contract.assert_passes(graded[(name, seed)])
+
+
+def test_a_failure_caused_by_numerical_gradient_points_back_to_it(graded):
+    output = contract.by_id(graded[("ignores_h", 1)])["test_find_bug_correct_backward"]["output"]
+    assert "fix `numerical_gradient` first" in output
 
 
 def test_catalog_entry():
@@ -296,6 +309,16 @@ def test_every_mutant_of_the_hidden_tests_is_wrong_somewhere(ref):
         wrong = mutant.fn(f, {k: v.copy() for k, v in params.items()}, 0.05)
         right = ref.numerical_gradient(f, params, 0.05)
         assert any(not np.allclose(wrong[k], right[k], rtol=1e-7, atol=1e-12) for k in right), mutant.message
+
+
+def test_the_strict_threshold_mutant_differs_from_the_reference_only_at_the_threshold(ref):
+    (strict,) = [m for m in hidden.FIND_MUTANTS if "(not <)" in m.message]
+    f, grad = build("bowl_params_loss", {}), build("bowl_params_gradient", {})
+    at = {"w": np.array([3.0, 4.0])}
+    assert ref.gradient_errors(f, grad, at, 0.5) == {"w": 0.0}  # exact: the boundary case is real
+    assert ref.find_bug(f, grad, at, h=0.5, threshold=0.0) is None
+    assert strict.fn(f, grad, at, h=0.5, threshold=0.0) == ("w", (0,))
+    assert strict.fn(f, grad, at) is None and ref.find_bug(f, grad, at) is None
 
 
 def test_hint_formula_is_the_reference(ref):

@@ -272,10 +272,11 @@ def _errors_equal(expected: Any, got: Any) -> str | None:
 
 
 def _find(f, grad_fn, params, h=1e-5, threshold=1e-7, *, rank: str = "rel", first: bool = False,
-          entry: str = "abs", flat: bool = False, always: bool = False, numgrad=_numgrad, rel=None):
+          entry: str = "abs", flat: bool = False, always: bool = False, strict: bool = False, numgrad=_numgrad,
+          rel=None):
     errors = _errors_variant(f, grad_fn, params, h, mode="abs" if rank == "abs" else "rel", numgrad=numgrad,
                              rel=rel)
-    over = [k for k in params if errors[k] > threshold]
+    over = [k for k in params if (errors[k] >= threshold if strict else errors[k] > threshold)]
     if not over and not always:
         return None
     key = over[0] if first and over else max(errors, key=lambda k: errors[k])
@@ -289,16 +290,18 @@ def _find(f, grad_fn, params, h=1e-5, threshold=1e-7, *, rank: str = "rel", firs
 FIND_MUTANTS = [
     Mutant("You ranked the parameters by their ABSOLUTE error ‖g − ĝ‖; rank them by the relative error "
            "(a parameter with large gradients has large absolute errors even when it is right).",
-           lambda *a: _find(*a, rank="abs")),
+           lambda *a, **k: _find(*a, **k, rank="abs")),
     Mutant("You returned the first parameter over the threshold; return the one with the LARGEST relative error.",
-           lambda *a: _find(*a, first=True)),
+           lambda *a, **k: _find(*a, **k, first=True)),
     Mutant("Within the parameter, the entry is the one with the largest |g − ĝ|, not the largest relative "
-           "difference.", lambda *a: _find(*a, entry="rel")),
+           "difference.", lambda *a, **k: _find(*a, **k, entry="rel")),
     Mutant("The index must be a tuple with one int per dimension (np.unravel_index), not the flat index.",
-           lambda *a: _find(*a, flat=True)),
+           lambda *a, **k: _find(*a, **k, flat=True)),
+    Mutant("An error equal to the threshold passes too: the backward pass is correct when every error is "
+           "≤ threshold (not <).", lambda *a, **k: _find(*a, **k, strict=True)),
     Mutant("A backward pass whose every error is ≤ threshold passes: return None.",
-           lambda *a: _find(*a, always=True)),
-    *_inherited(lambda **kw: lambda *a: _find(*a, **kw)),
+           lambda *a, **k: _find(*a, **k, always=True)),
+    *_inherited(lambda **kw: lambda *a, **k: _find(*a, **k, **kw)),
 ]
 
 
@@ -310,13 +313,18 @@ def test_find_bug_planted_bugs(student, ref, rng):
 
 
 def test_find_bug_correct_backward(student, ref, rng):
-    """find_bug returns None for correct backward passes (the bowl, the 2-2-2 and a random network)."""
-    f, params = _bowl()
-    cases = [(f, CallableRef("bowl_params_gradient"), params), _network(None),
+    """find_bug returns None for correct backward passes (the bowl, the 2-2-2 and a random net; errors at threshold)."""
+    bowl, at = _bowl()
+    cases = [(bowl, CallableRef("bowl_params_gradient"), at), _network(None),
              _network(rng, ["tanh", "relu", "sigmoid"])]
     for f, grad_fn, params in cases:
         check_call(student, ref.find_bug, "find_bug", [f, grad_fn, params], mutants=FIND_MUTANTS,
                    inputs_must_not_change=False, equal=strict())
+    # "≤ threshold passes", at the boundary itself: with h = 0.5 the central difference of the bowl at
+    # integer points is exact in floating point, so every error is exactly 0 and threshold 0 must pass.
+    check_call(student, ref.find_bug, "find_bug", [bowl, CallableRef("bowl_params_gradient"), at],
+               {"h": 0.5, "threshold": 0.0}, mutants=FIND_MUTANTS, inputs_must_not_change=False, equal=strict(),
+               context="every error is exactly 0 here (the central difference of a quadratic is exact at h = 0.5)")
 
 
 # -- choosing h -------------------------------------------------------------------------------------

@@ -233,4 +233,5 @@ EDITS = {'all_entries_at_once': [('    grads = {}\n'
                '    return float(diff / (norm_g + norm_hat))\n')],
  'squared_norms': [('    return float(diff / max(norm_g + norm_hat, FLOOR))\n',
                     '    return float(diff**2 / max(norm_g**2 + norm_hat**2, FLOOR))\n')],
- 'threshold_ignored': [('    if errors[worst] <= threshold:\n        return None\n', '')]}
+ 'threshold_ignored': [('    if errors[worst] <= threshold:\n        return None\n', '')],
+ 'threshold_strict': [('    if errors[worst] <= threshold:\n', '    if errors[worst] < threshold:\n')]}
