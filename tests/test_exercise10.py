@@ -58,6 +58,10 @@ WRONG: dict[str, tuple[str, list[str], list[str] | None]] = {
     "fit_returns_last_w": ("returns the BEST weights", ["test_early_stopping_rules"], None),
     "fit_absolute_change": ("RELATIVE", ["test_early_stopping_rules"], None),
     "fit_patience_off_by_one": ("k − best_iteration ≥ patience", ["test_early_stopping_rules"], None),
+    # right on every run but one whose validation loss never changes (ties)
+    "fit_best_not_strict": ("STRICTLY lower validation loss", ["test_early_stopping_rules"], None),
+    # right on every run but one whose training loss grows (an α above 2/L)
+    "fit_signed_change": ("Measure the SIZE of the change", ["test_early_stopping_rules"], None),
 }
 ALTERNATIVES = ["alt_loops", "alt_einsum", "alt_while_loop"]
 

@@ -396,7 +396,7 @@ def _fit(Xt, yt, Xv, yv, w0, lr, max_iters, tol_rel, tol_grad, patience, mistake
                 reason = "gradient"
                 break
         change = abs(tj[-1] - tj[-2]) if mistake == "absolute_change" else (
-            abs(tj[-1] - tj[-2]) / max(abs(tj[-2]), 1e-12))
+            (tj[-2] - tj[-1] if mistake == "signed_change" else abs(tj[-1] - tj[-2])) / max(abs(tj[-2]), 1e-12))
         if change < tol_rel:
             reason = "relative"
             break
@@ -415,6 +415,9 @@ FIT_MUTANTS = [
            lambda *a: _fit(*a, mistake="grad_after")),
     Mutant("The convergence test is RELATIVE: |J_k − J_(k−1)| / max(|J_(k−1)|, 1e−12) < tol_rel.",
            lambda *a: _fit(*a, mistake="absolute_change")),
+    Mutant("Measure the SIZE of the change, |J_k − J_(k−1)|: a loss that grows has not converged (a rising J "
+           "gives a negative J_(k−1) − J_k, which is below any tolerance).",
+           lambda *a: _fit(*a, mistake="signed_change")),
     Mutant("Stop when k − best_iteration ≥ patience (after `patience` updates without improvement), not >.",
            lambda *a: _fit(*a, mistake="patience_plus_one")),
     Mutant("A new best needs a STRICTLY lower validation loss (<, not ≤).", lambda *a: _fit(*a, mistake="best_le")),
@@ -428,26 +431,41 @@ def _regression(rng: np.random.Generator, n: int, d: int, shift: float = 0.0) ->
 
 
 def test_early_stopping_rules(student, ref, rng):
-    """fit_linear stops for each reason: "gradient", "relative", "patience" (val loss rising) and "max_iters"."""
+    """fit_linear stops for each reason: "gradient", "relative", "patience" and "max_iters" (ties, divergence too)."""
     d = int(rng.integers(2, 5))
     Xt, yt = _regression(rng, int(rng.integers(15, 25)), d)
     Xv, yv = _regression(rng, int(rng.integers(6, 12)), d)
     Xs, ys = _regression(rng, 8, d, shift=1.5)  # a validation set from another model: V rises after a while
     w0 = np.zeros(d)
     lr = learning_rate(rng, 0.05, 0.12)
+    # Above 2/L (L the largest eigenvalue of the Hessian H = (2/n)·XᵀX) gradient descent overshoots. Started
+    # at the least-squares w* plus half the top eigenvector v, the error w − w* is multiplied by 1 − 2.5 = −1.5
+    # at every step, so J − J* grows ×2.25 from the first update: J rises steadily, never levels off.
+    eigenvalues, eigenvectors = np.linalg.eigh(2.0 / len(yt) * Xt.T @ Xt)
+    too_large = 2.5 / float(eigenvalues[-1])
+    w_overshoot = np.linalg.lstsq(Xt, yt, rcond=None)[0] + 0.5 * eigenvectors[:, -1]
+    rising = [Xt, yt, Xs, ys, w0, lr, 500, 0.0, 0.0, 3]
+    if ref.fit_linear(*copy.deepcopy(rising))["reason"] != "patience":
+        # This draw's validation loss kept falling for all 500 updates (about 1 seed in 20). Targets of 0
+        # put the validation optimum at w0 itself: V rises from the first update, and patience must stop.
+        rising[3] = np.zeros_like(ys)
     cases = [
-        ("gradient", [Xt, yt, Xv, yv, w0, lr, 500, 0.0, 1e-3, 1000]),
-        ("relative", [Xt, yt, Xv, yv, w0, lr, 500, 1e-4, 0.0, 1000]),
-        ("patience", [Xt, yt, Xs, ys, w0, lr, 500, 0.0, 0.0, 3]),
-        ("max_iters", [Xt, yt, Xv, yv, w0, lr, int(rng.integers(3, 8)), 0.0, 0.0, 1000]),
+        ("gradient", [Xt, yt, Xv, yv, w0, lr, 500, 0.0, 1e-3, 1000], ""),
+        ("relative", [Xt, yt, Xv, yv, w0, lr, 500, 1e-4, 0.0, 1000], ""),
+        ("patience", rising, ""),
+        ("max_iters", [Xt, yt, Xv, yv, w0, lr, int(rng.integers(3, 8)), 0.0, 0.0, 1000], ""),
+        ("patience", [Xt, yt, np.zeros_like(Xv), yv, w0, lr, 500, 0.0, 0.0, 4],
+         " X_val = 0, so the validation loss never changes: no update is strictly better than w0."),
+        ("patience", [Xt, yt, Xv, yv, w_overshoot, too_large, 500, 1e-4, 0.0, 3],
+         f" α = {too_large:.4g} is too large: J grows at every step, which is not convergence."),
     ]
-    for reason, args in cases:
+    for reason, args, why in cases:
         expected = ref.fit_linear(*copy.deepcopy(args))
         if expected["reason"] != reason:  # guards the test inputs, not the student
             raise RuntimeError(f"internal: the reference did not stop for {reason!r} on these inputs")
         once = functools.wraps(ref.fit_linear)(lambda *a, e=expected: copy.deepcopy(e))  # computed once
         check_call(student, once, "fit_linear", args, mutants=FIT_MUTANTS,
-                   context=f"This run should stop for the reason {reason!r}.")
+                   context=f"This run should stop for the reason {reason!r}.{why}")
 
 
 def test_early_stopping_docstring_example(student, ref):

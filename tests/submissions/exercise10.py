@@ -166,4 +166,9 @@ EDITS = {'alt_einsum': [('    rng = np.random.default_rng(seed)\n'
  'split_round': [('    n_val = int(np.floor(val_fraction * n))\n', '    n_val = round(val_fraction * n)\n')],
  'tanh_not_squared': [('        return 1.0 - np.tanh(z) ** 2\n', '        return 1.0 - np.tanh(z)\n')],
  'xavier_lecun': [('        return float(np.sqrt(2.0 / (fan_in + fan_out)))\n',
-                   '        return float(np.sqrt(1.0 / fan_in))\n')]}
+                   '        return float(np.sqrt(1.0 / fan_in))\n')],
+ 'fit_best_not_strict': [('        if val_losses[-1] < best_val:\n', '        if val_losses[-1] <= best_val:\n')],
+ 'fit_signed_change': [('        if abs(train_losses[-1] - train_losses[-2]) / '
+                        'max(abs(train_losses[-2]), 1e-12) < tol_rel:\n',
+                        '        if (train_losses[-2] - train_losses[-1]) / '
+                        'max(abs(train_losses[-2]), 1e-12) < tol_rel:\n')]}
