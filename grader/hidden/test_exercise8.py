@@ -33,7 +33,13 @@ class _TooBig(RuntimeError):
 # -- an independent engine with switchable mistakes ---------------------------------------------
 
 def _engine(mistake: str = "") -> type:
-    """A micrograd-style Value class; `mistake` switches on one known error ("" = correct)."""
+    """A micrograd-style Value class; `mistake` switches on one known error ("" = correct).
+
+    With a "+composed" suffix, − and / are built from the other operations (a + (−b), a·b⁻¹), as many
+    students write them: a mistake in + or ** then shows in − and / too.
+    """
+    composed = mistake.endswith("+composed")
+    mistake = mistake.removesuffix("+composed")
 
     class V:
         def __init__(self, data: float, prev: tuple[Any, ...] = ()) -> None:
@@ -50,9 +56,10 @@ def _engine(mistake: str = "") -> type:
             else:
                 node.grad += amount
 
-        def unary(self, data: float, local: float) -> V:
+        def unary(self, data: float, local: float, op: str) -> V:
             out = V(data, (self,))
-            out.back = lambda: self.push(self, local * out.grad)
+            # "<op>_no_chain": the local derivative pushed without the chain rule's factor out.grad
+            out.back = lambda: self.push(self, local * (1.0 if mistake == f"{op}_no_chain" else out.grad))
             return out
 
         def __add__(self, other: Any) -> V:
@@ -60,8 +67,9 @@ def _engine(mistake: str = "") -> type:
             out = V(self.data + other.data, (self, other))
 
             def back() -> None:
-                self.push(self, out.grad)
-                self.push(other, out.grad)
+                upstream = 1.0 if mistake == "add_no_chain" else out.grad
+                self.push(self, upstream)
+                self.push(other, upstream)
 
             out.back = back
             return out
@@ -77,8 +85,9 @@ def _engine(mistake: str = "") -> type:
                     self.push(self, self.data * out.grad)
                     self.push(other, other.data * out.grad)
                 else:
-                    self.push(self, other.data * out.grad)
-                    self.push(other, self.data * out.grad)
+                    upstream = 1.0 if mistake == "mul_no_chain" else out.grad
+                    self.push(self, other.data * upstream)
+                    self.push(other, self.data * upstream)
 
             out.back = back
             return out
@@ -87,6 +96,8 @@ def _engine(mistake: str = "") -> type:
 
         def __sub__(self, other: Any) -> V:
             other = V.lift(other)
+            if composed:
+                return self + (-other)
             out = V(self.data - other.data, (self, other))
 
             def back() -> None:
@@ -104,6 +115,8 @@ def _engine(mistake: str = "") -> type:
 
         def __truediv__(self, other: Any) -> V:
             other = V.lift(other)
+            if composed:
+                return self * other**-1.0
             out = V(self.data / other.data, (self, other))
 
             def back() -> None:
@@ -120,25 +133,25 @@ def _engine(mistake: str = "") -> type:
         def __pow__(self, k: float) -> V:
             local = {"pow_no_k": self.data ** (k - 1), "pow_k_u_k": k * self.data**k}.get(
                 mistake, k * self.data ** (k - 1))
-            return self.unary(self.data**k, local)
+            return self.unary(self.data**k, local, "pow")
 
         def exp(self) -> V:
             e = math.exp(self.data)
-            return self.unary(e, self.data if mistake == "exp_input" else e)
+            return self.unary(e, self.data if mistake == "exp_input" else e, "exp")
 
         def tanh(self) -> V:
             t = math.tanh(self.data)
             local = {"tanh_1_minus_t": 1 - t, "tanh_1_minus_x2": 1 - self.data**2}.get(mistake, 1 - t * t)
-            return self.unary(t, local)
+            return self.unary(t, local, "tanh")
 
         def sigmoid(self) -> V:
             s = 0.5 * (1.0 + math.tanh(0.5 * self.data))
-            return self.unary(s, self.data * (1 - self.data) if mistake == "sigmoid_input" else s * (1 - s))
+            return self.unary(s, self.data * (1 - self.data) if mistake == "sigmoid_input" else s * (1 - s), "sigmoid")
 
         def relu(self) -> V:
             x = self.data
             local = {"relu_always_1": 1.0, "relu_1_at_0": 1.0 if x >= 0 else 0.0}.get(mistake, 1.0 if x > 0 else 0.0)
-            return self.unary(max(x, 0.0), local)
+            return self.unary(max(x, 0.0), local, "relu")
 
         def order(self) -> list[V]:
             out: list[V] = []
@@ -233,6 +246,12 @@ ENGINE_MISTAKES: list[tuple[str, str]] = [
     ("relu_always_1", "For c = relu(u): ∂c/∂u = 1 only where u > 0, and 0 where u ≤ 0."),
     ("rsub_swapped", "__rsub__(self, k) computes k − self (for 1 − v), not self − k."),
     ("rtruediv_swapped", "__rtruediv__(self, k) computes k / self (for 1 / v), not self / k."),
+    *((f"{op}_no_chain{how}", f"The chain rule is missing in {name}: its _backward must push (local derivative) "
+                                "× out.grad, ∂L/∂u = ∂c/∂u · ∂L/∂c; yours pushed the local derivative alone, as "
+                                "if nothing came after this node.")
+      for op, name in (("add", "__add__"), ("mul", "__mul__"), ("pow", "__pow__"), ("exp", "exp"),
+                       ("tanh", "tanh"), ("sigmoid", "sigmoid"), ("relu", "relu"))
+      for how in (("", "+composed") if op in ("add", "mul", "pow") else ("",))),
 ]
 
 

@@ -178,4 +178,7 @@ EDITS = {'alt_direct_ops': [('        return self * -1.0\n',
                        '            self.grad += (1.0 - t) * out.grad\n')],
  'train_no_zero_grad': [('        loss.zero_grad()\n        loss.backward()\n', '        loss.backward()\n')],
  'zero_grad_root_only': [('        for node in self.topological_order():\n            node.grad = 0.0\n',
-                          '        self.grad = 0.0\n')]}
+                          '        self.grad = 0.0\n')],
+ 'exp_no_chain': [('            self.grad += out.data * out.grad\n', '            self.grad += out.data\n')],
+ 'pow_no_chain': [('            self.grad += k * self.data ** (k - 1) * out.grad\n',
+                   '            self.grad += k * self.data ** (k - 1)\n')]}
