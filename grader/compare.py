@@ -147,7 +147,11 @@ def compare(expected: Any, got: Any, *, rtol: float = RTOL, atol: float = ATOL) 
         return None
     if type(expected) is not type(got) and not (isinstance(expected, str) and isinstance(got, str)):
         return Mismatch(f"expected a {type(expected).__name__}, got a {type(got).__name__}")
-    return None if expected == got else Mismatch("the values differ")
+    try:
+        same = bool(np.array_equal(expected, got)) if isinstance(expected, np.ndarray) else bool(expected == got)
+    except (TypeError, ValueError):  # values with no single truth (an array of objects) are not a match
+        same = False
+    return None if same else Mismatch("the values differ")
 
 
 def _compare_numeric(expected: Any, got: Any, *, rtol: float, atol: float) -> Mismatch | None:

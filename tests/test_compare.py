@@ -27,6 +27,14 @@ def test_wrong_values_report_size_and_place_of_the_error():
     assert "max rel error 3" in text  # |2 − (−1)| / |−1|
 
 
+def test_arrays_of_objects_are_compared_without_an_error():
+    """A mutant's output may hold None among floats (an object array): a mismatch, never a crash."""
+    mixed = np.array([0.5, None], dtype=object)
+    assert compare(mixed, np.array([0.5, 0.25], dtype=object)) is not None
+    assert compare(mixed, np.array([0.5, None], dtype=object)) is None
+    assert compare(np.array([np.zeros(2), None], dtype=object), np.array([np.ones(2), None], dtype=object)) is not None
+
+
 def test_no_relative_error_is_made_up_where_zero_was_expected():
     """An index or a zero gradient that should be 0: dividing by ~0 gave "max rel error 3e+300"."""
     text = " ".join(compare(0, 3).details)

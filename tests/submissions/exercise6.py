@@ -86,6 +86,8 @@ EDITS = {'alt_einsum': [('        Z = np.asarray(params[f"W{layer}"], dtype=floa
                 '    return {key: grads[key] for layer in range(1, n_layers + 1) for key in (f"W{layer}", '
                 'f"b{layer}")}\n',
                 '    n_layers = len(activations)\n'
+                '    if loss == "bce" and activations[-1] != "sigmoid":\n'
+                '        raise ValueError("bce needs a sigmoid output")\n'
                 '    m = len(Y[0])\n'
                 '    AL, ZL = cache[f"A{n_layers}"], cache[f"Z{n_layers}"]\n'
                 '    slope = activation_derivative(ZL, activations[-1])\n'
@@ -212,6 +214,8 @@ EDITS = {'alt_einsum': [('        Z = np.asarray(params[f"W{layer}"], dtype=floa
                '    return {key: grads[key] for layer in range(1, n_layers + 1) for key in (f"W{layer}", '
                'f"b{layer}")}\n',
                '    n_layers = len(activations)\n'
+               '    if loss not in ("mse", "bce") or (loss == "bce" and activations[-1] != "sigmoid"):\n'
+               '        raise ValueError(f"cannot backpropagate {loss!r} through {activations[-1]!r}")\n'
                '    rows = {key: np.asarray(value, dtype=float).T for key, value in cache.items()}  # (m, '
                'n_l)\n'
                '    T = np.asarray(Y, dtype=float).T\n'
@@ -315,4 +319,10 @@ EDITS = {'alt_einsum': [('        Z = np.asarray(params[f"W{layer}"], dtype=floa
                                 '        return 1.0 - np.tanh(Z)\n')],
  'weights_off_by_one': [('            upstream = np.asarray(params[f"W{layer}"], dtype=float).T @ delta\n',
                          '            upstream = np.asarray(params[f"W{layer - 1}"], dtype=float).T @ '
-                         'delta\n')]}
+                         'delta\n')],
+ 'bce_any_output': [('        if activations[-1] != "sigmoid":\n'
+                     '            raise ValueError("the \'bce\' loss needs a sigmoid output layer")\n', '')],
+ 'gprime_of_the_layer_above': [('            delta = upstream * activation_derivative(cache[f"Z{layer - 1}"], '
+                                'activations[layer - 2])\n',
+                                '            delta = upstream * activation_derivative(cache[f"Z{layer - 1}"], '
+                                'activations[layer - 1])\n')]}
