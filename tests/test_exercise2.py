@@ -43,6 +43,7 @@ WRONG: dict[str, dict[str, str]] = {
     "poly_keeps_constant_term": {"test_poly_partials_x": "The term b·y³ has no x in it"},
     "poly_drops_y": {"test_poly_partials_x": "You dropped y from 2·a·x·y"},
     "poly_power_rule_y": {"test_poly_partials_y": "You dropped the factor 3 of the power rule"},
+    "poly_power_down_by_two": {"test_poly_partials_y": "lowers the power by ONE: d(y³)/dy = 3y², not 3y"},
     "numgrad_forward": {
         "test_numerical_gradient_worked_example": "You used the forward difference",
         "test_numerical_gradient_random": "You used the forward difference",

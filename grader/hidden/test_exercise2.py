@@ -67,6 +67,8 @@ def test_bowl_partials(student, seed):
 def _poly_x_mistakes(a: int, b: int, c: int) -> list[SymbolicMistake]:
     return [
         SymbolicMistake(f"{a}*x*y + {c}", "You dropped the factor 2 of the power rule: d(x²)/dx = 2x."),
+        SymbolicMistake(f"2*{a}*y + {c}",
+                        "The power rule lowers the power by ONE: d(x²)/dx = 2x, so x stays (2·a·x·y, not 2·a·y)."),
         SymbolicMistake(f"2*{a}*x + {c}",
                         "You dropped y from 2·a·x·y: y is held constant, so it stays as a factor."),
         SymbolicMistake(f"2*{a}*x*y + {b}*y**3 + {c}",
@@ -84,6 +86,8 @@ def _poly_y_mistakes(a: int, b: int, c: int) -> list[SymbolicMistake]:
     return [
         SymbolicMistake(f"{a}*x**2 + {b}*y**2", "You dropped the factor 3 of the power rule: d(y³)/dy = 3y²."),
         SymbolicMistake(f"{a}*x**2 + 3*{b}*y**3", "The power rule lowers the power by one: d(y³)/dy = 3y²."),
+        SymbolicMistake(f"{a}*x**2 + 3*{b}*y",
+                        "The power rule lowers the power by ONE: d(y³)/dy = 3y², not 3y (a power of 1)."),
         SymbolicMistake(f"{a}*x**2 + 3*{b}*y**2 + {c}*x",
                         "The term c·x has no y in it: holding x constant, its partial derivative "
                         "with respect to y is 0."),

@@ -157,4 +157,6 @@ EDITS = {'alt_strings': [('"""Exercise 2 — partial derivatives and the gradien
                         '# Wrong on purpose: ∂f/∂y forgets the factor 3 of d(y³)/dy.\n'
                         '"""Exercise 2 — partial derivatives and the gradient.\n'),
                        ('    return {"x": 2 * a * x * y + c, "y": a * x**2 + 3 * b * y**2}\n',
-                        '    return {"x": 2 * a * x * y + c, "y": a * x**2 + b * y**2}\n')]}
+                        '    return {"x": 2 * a * x * y + c, "y": a * x**2 + b * y**2}\n')],
+ 'poly_power_down_by_two': [('    return {"x": 2 * a * x * y + c, "y": a * x**2 + 3 * b * y**2}\n',
+                             '    return {"x": 2 * a * x * y + c, "y": a * x**2 + 3 * b * y}\n')]}
