@@ -81,6 +81,13 @@ WRONG = {
         ["gradient_descent on the bowl", "gradient_descent on random"],
         "Row 0 of the trajectory must be the start point",
     ),
+    # the beginner's `θ -= …` after appending θ: every appended row is one array
+    "trajectory_rows_aliased": (
+        ("        theta = theta - learning_rate * np.asarray(grad_fn(theta), dtype=float)\n",
+         "        theta -= learning_rate * np.asarray(grad_fn(theta), dtype=float)\n"),
+        ["gradient_descent on the bowl", "gradient_descent on random"],
+        "Every row is the final point, the start too",
+    ),
     "classify_order": (
         ('    if last >= first:\n'
          '        return "diverged"\n'

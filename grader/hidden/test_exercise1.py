@@ -67,6 +67,15 @@ def _trajectory_mutants(ref):
     def start_repeated(fn, s, a, n):
         return np.tile(np.asarray(s, dtype=float), (n + 1, 1))
 
+    # θ -= α·∇J on the array already appended: every appended row is one and the same array
+    def aliased_rows(fn, s, a, n):
+        path = ref.gradient_descent(fn, s, a, n)
+        return np.vstack([path[:1], np.tile(path[-1], (n, 1))]) if n else path
+
+    def aliased_all(fn, s, a, n):
+        path = ref.gradient_descent(fn, s, a, n)
+        return np.tile(path[-1], (n + 1, 1))
+
     return [
         Mutant("Row 0 of the trajectory must be the start point; yours begins after the first step.", skip_start),
         Mutant("Your trajectory takes one step too few: n_steps updates give n_steps + 1 rows.", one_short),
@@ -75,6 +84,11 @@ def _trajectory_mutants(ref):
         Mutant("You returned only the final point; return every θ_k, shape (n_steps + 1, d).", final_only),
         Mutant("Every row is the start point: update θ inside the loop and use the new θ for the next gradient.",
                start_repeated),
+        Mutant("Every row after the start is the final point: you appended θ, then changed that same array in "
+               "place (θ -= …), so all the appended rows are one array. Append a copy (θ.copy()), or write "
+               "θ = θ − α·∇J, which makes a new array.", aliased_rows),
+        Mutant("Every row is the final point, the start too: you appended θ itself and then changed it in place "
+               "(θ -= …). Append copies (θ.copy()), or write θ = θ − α·∇J, which makes a new array.", aliased_all),
     ]
 
 
