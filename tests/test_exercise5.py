@@ -59,6 +59,9 @@ WRONG: dict[str, tuple[tuple[str, ...], list[str]]] = {
     "gradient_integer_division": (("Integer division: 2 // n", "fix `mse_gradient` first"),
                                   ["test_mse_gradient_worked_example", "test_mse_gradient_random", *STEP,
                                    *[t for t in TRAINING if t != "test_sgd_exact"]]),
+    # the batch's indices drawn, then every step on all the data (batch GD with more steps)
+    "minibatch_all_data": (("Each update must use only its mini-batch",),
+                           ["test_sgd_exact", "test_minibatch_gd_exact", "test_minibatch_gd_last_partial_batch"]),
     "inplace_update": (("you modified the input array(s)",),
                        ["test_gd_step_keeps_inputs", "test_training_keeps_inputs"]),
 }

@@ -204,7 +204,10 @@ def _run(ref, X, y, w0, b0, lr, epochs, batch_size, seed, *, order: str = "fresh
                 step = -step
             elif grad == "lr twice":
                 step = step * lr
-            w, b = ref.gd_step(X[idx], y[idx], w, b, step)
+            if grad == "all data":  # the batch's indices drawn, then every example used anyway
+                w, b = ref.gd_step(X, y, w, b, step)
+            else:
+                w, b = ref.gd_step(X[idx], y[idx], w, b, step)
             if record == "step":
                 losses.append(ref.mse(X, y, w, b))
         if record == "epoch":
@@ -271,6 +274,8 @@ COMMON_MISTAKES = [
      "the data.", {"record": "last batch"}),
     ("You applied the learning rate twice: each update is θ − α·∇MSE, not θ − α²·∇MSE.",
      {"grad": "lr twice"}),
+    ("Each update must use only its mini-batch: gd_step(X[idx], y[idx], w, b, α). Yours used all of X and y "
+     "at every step, which is batch gradient descent, just more steps of it.", {"grad": "all data"}),
 ]
 
 

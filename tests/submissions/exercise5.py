@@ -609,4 +609,6 @@ EDITS = {'alt_loops': [('from __future__ import annotations\n\n', ''),
                      ('            idx = perm[start : start + batch_size]\n',
                       '            idx = perm[start : start + batch_size]\n'
                       '            if len(idx) < batch_size:\n'
-                      '                idx = np.concatenate([idx, perm[: batch_size - len(idx)]])\n')]}
+                      '                idx = np.concatenate([idx, perm[: batch_size - len(idx)]])\n')],
+ 'minibatch_all_data': [('            w, b = gd_step(X[idx], y[idx], w, b, learning_rate)\n',
+                         '            w, b = gd_step(X, y, w, b, learning_rate)\n')]}
