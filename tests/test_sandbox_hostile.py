@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 
+import pytest
 from helpers import find_test, grade_json, make_workspace, mutate, reference_source, run_grade
 
 from grader.catalog import resolve
@@ -121,3 +122,35 @@ def test_missing_function_is_named(tmp_path):
     _, res, _ = _grade(tmp_path, source)
     assert "no function called bowl_loss" in find_test(res, "bowl_loss at the notes' points")["output"]
     assert find_test(res, "bowl_gradient at (3, 4)")["status"] == "passed"
+
+
+# A reply forged on the worker's own pipe (its only way to the grader), written before the real one.
+FORGED_FRAMES = {
+    "nested_too_deep": "b'[' * 200_000 + b']' * 200_000",
+    "not_an_object": "b'[1, 2, 3]'",
+    "error_not_an_object": "b'{\"ok\": false, \"error\": [\"ValueError\"]}'",
+    "value_nested_deep": "b'{\"ok\": true, \"value\": ' + b'[' * 500 + b'1' + b']' * 500 + b', \"args_after\": []}'",
+}
+
+
+@pytest.mark.parametrize("frame", sorted(FORGED_FRAMES))
+def test_a_reply_forged_on_the_workers_pipe_costs_only_that_function(tmp_path, frame):
+    forge = (
+        "    import os, struct\n"
+        f"    payload = {FORGED_FRAMES[frame]}\n"
+        "    for fd in range(3, 64):\n"
+        "        try:\n"
+        "            if os.fstat(fd).st_mode & 0o170000 == 0o010000:  # a pipe\n"
+        "                os.write(fd, struct.pack('<Q', len(payload)) + payload)\n"
+        "        except OSError:\n"
+        "            pass\n"
+    )
+    code, res, _ = _grade(tmp_path, mutate(REF, STEP_BODY, forge + STEP_BODY))
+    assert code == 1
+    for test in res["tests"]:
+        assert "internal grader error" not in test["output"], test["output"]
+    outputs = [find_test(res, n)["output"] for n in STEP_TESTS]
+    failed = [n for n in STEP_TESTS if find_test(res, n)["status"] == "failed"]
+    assert failed, outputs  # a forged reply never passes for a real one
+    lost = sum(find_test(res, n)["max_score"] for n in failed)
+    assert res["score"] == MAX - lost  # every other function is graded as if nothing happened

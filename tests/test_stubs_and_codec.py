@@ -82,3 +82,20 @@ def test_codec_never_executes_or_unpickles():
 def test_codec_rejects_malformed_values(payload):
     with pytest.raises((codec.CodecError, TypeError, ValueError)):
         codec.loads(json.dumps(payload).encode())
+
+
+def test_the_codec_refuses_values_nested_deeper_than_it_ever_encodes():
+    from grader.sandbox import codec
+
+    deep: list = []
+    for _ in range(codec.MAX_DEPTH + 10):
+        deep = [deep]
+    encoded = codec.to_jsonable(deep)  # the worker's side: too deep becomes opaque, never a crash
+    assert codec.from_jsonable(encoded) is not None
+    forged = 1
+    for _ in range(codec.MAX_DEPTH + 10):
+        forged = [forged]
+    with pytest.raises(codec.CodecError, match="nested"):
+        codec.from_jsonable(forged)  # the grader's side: a frame the worker never writes
+    shallow = [[[{"__tuple__": [1.0, 2.0]}]]]
+    assert codec.from_jsonable(shallow) == [[[(1.0, 2.0)]]]

@@ -373,7 +373,7 @@ class StudentModule:
                 ended = self._await_reply(now, self.limits.import_cpu, deadline, 0.0)
                 if ended:
                     raise FrameTimeout(ended)
-            message = json.loads(read_frame(self._resp_r, deadline))
+            message = _reply_object(read_frame(self._resp_r, deadline))
         except FrameTimeout as exc:
             self._kill()
             if exc.args == ("cpu",):
@@ -395,7 +395,8 @@ class StudentModule:
             )
             return self._import_error
         if not message.get("ready"):
-            err = message.get("error", {})
+            err = message.get("error")
+            err = err if isinstance(err, dict) else {}
             self._kill()
             self._import_error = StudentError(
                 kind="import_error",
@@ -562,8 +563,7 @@ class StudentModule:
                 ended = self._await_reply(start, limit, wall, self._cpu_at_start)
                 if ended:
                     raise FrameTimeout(ended)
-            raw = read_frame(self._resp_r, wall, max_bytes=codec.MAX_REPLY_BYTES)
-            reply = json.loads(raw)
+            reply = _reply_object(read_frame(self._resp_r, wall, max_bytes=codec.MAX_REPLY_BYTES))
         except FrameTimeout as exc:
             self._kill()
             # Not after one time-out: other inputs may take another path (a hang in the sigmoid
@@ -597,14 +597,12 @@ class StudentModule:
                 seconds=time.monotonic() - start,
             )
         except ValueError as exc:  # malformed frame or JSON: the student wrote to our pipe
-            self._kill()
-            return CallOutcome(
-                error=StudentError(kind="crash", type="ProtocolError", message=str(exc)),
-                seconds=time.monotonic() - start,
-            )
+            return self._forged(func, str(exc), start)
         seconds = time.monotonic() - start
         if not reply.get("ok"):
-            err = reply.get("error", {})
+            err = reply.get("error")
+            if not isinstance(err, dict):  # the worker always reports an error as an object
+                return self._forged(func, "an error that is not an object", start)
             err_type = str(err.get("type", "Error"))
             kind = {
                 "NotImplementedError": "not_implemented",
@@ -624,11 +622,34 @@ class StudentModule:
             value = codec.from_jsonable(reply["value"])
             args_after = codec.from_jsonable(reply["args_after"])
         except (codec.CodecError, KeyError, TypeError, ValueError) as exc:
-            return CallOutcome(
-                error=StudentError(kind="exception", type="BadValue", message=str(exc)),
-                seconds=seconds,
-            )
+            # The worker encodes with to_jsonable, whose output always decodes: this frame is not its.
+            return self._forged(func, str(exc), start)
         return CallOutcome(value=value, args_after=args_after, seconds=seconds)
+
+    def _forged(self, func: str, why: str, start: float) -> CallOutcome:
+        """A reply the worker's own code never writes: stop the process (a fresh one serves the next call)."""
+        self._kill()
+        return CallOutcome(
+            error=StudentError(kind="crash", type="ProtocolError",
+                               message=f"{func}() answered with a malformed reply ({why}); your code must not "
+                                       "write to the grader's pipe, so its process was stopped"),
+            seconds=time.monotonic() - start,
+        )
+
+
+def _reply_object(raw: bytes) -> dict[str, Any]:
+    """A frame from the worker as a JSON object; ValueError for anything else.
+
+    The student's code can write its own frames on this pipe: nesting deep enough to exhaust the
+    parser's recursion, or a valid JSON value that is not an object, is a malformed frame too.
+    """
+    try:
+        message = json.loads(raw)
+    except RecursionError:
+        raise ValueError("a frame nested too deeply to parse") from None
+    if not isinstance(message, dict):
+        raise ValueError(f"a frame that is not a JSON object but a {type(message).__name__}")
+    return message
 
 
 class PendingCall:

@@ -21,6 +21,7 @@ _ALLOWED_KINDS = frozenset("biufc")
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024  # a request from the grader
 MAX_REPLY_BYTES = 16 * 1024 * 1024  # a reply from student code, once encoded
 _MAX_REPR = 200
+MAX_DEPTH = 64  # containers in containers: the course's deepest value is about 4
 
 
 class CodecError(ValueError):
@@ -92,8 +93,14 @@ def _is_sympy(value: Any) -> bool:
     return type(value).__module__.startswith("sympy") and hasattr(value, "free_symbols")
 
 
-def to_jsonable(value: Any) -> Any:
-    """Turn a value into JSON-compatible data with tagged special objects."""
+def to_jsonable(value: Any, _depth: int = 0) -> Any:
+    """Turn a value into JSON-compatible data with tagged special objects.
+
+    Containers nested more than MAX_DEPTH deep become opaque: no value of the course is, and a
+    deeper one would only exhaust the recursion of whoever decodes it.
+    """
+    if _depth > MAX_DEPTH and isinstance(value, list | tuple | dict):
+        return _opaque(value)
     if value is None or (isinstance(value, bool | int | str) and not isinstance(value, SymbolicText)):
         return value
     if isinstance(value, SymbolicText):
@@ -102,14 +109,14 @@ def to_jsonable(value: Any) -> Any:
         # float() first: numpy's float64 is a float subclass whose repr is "np.float64(nan)".
         return float(value) if math.isfinite(value) else {"__float__": repr(float(value))}
     if isinstance(value, CallableRef):
-        return {"__callable__": value.name, "params": to_jsonable(value.params)}
+        return {"__callable__": value.name, "params": to_jsonable(value.params, _depth + 1)}
     if isinstance(value, list):
-        return [to_jsonable(v) for v in value]
+        return [to_jsonable(v, _depth + 1) for v in value]
     if isinstance(value, tuple):
-        return {"__tuple__": [to_jsonable(v) for v in value]}
+        return {"__tuple__": [to_jsonable(v, _depth + 1) for v in value]}
     if isinstance(value, dict):
         if all(isinstance(k, str) for k in value):
-            return {"__dict__": {k: to_jsonable(v) for k, v in value.items()}}
+            return {"__dict__": {k: to_jsonable(v, _depth + 1) for k, v in value.items()}}
         return _opaque(value)
     module = type(value).__module__
     if module == "numpy":
@@ -144,20 +151,22 @@ def _encode_array(array: Any, *, scalar: bool) -> dict[str, Any]:
     }
 
 
-def from_jsonable(data: Any) -> Any:
-    """Inverse of `to_jsonable`, validating every tagged object."""
+def from_jsonable(data: Any, _depth: int = 0) -> Any:
+    """Inverse of `to_jsonable`, validating every tagged object (and refusing deeper nesting than it makes)."""
     if data is None or isinstance(data, bool | int | float | str):
         return data
+    if _depth > MAX_DEPTH + 1:
+        raise CodecError(f"a value nested more than {MAX_DEPTH} levels deep")
     if isinstance(data, list):
-        return [from_jsonable(v) for v in data]
+        return [from_jsonable(v, _depth + 1) for v in data]
     if not isinstance(data, dict):
         raise CodecError(f"unexpected JSON value of type {type(data).__name__}")
     if "__ndarray__" in data:
         return _decode_array(data)
     if "__tuple__" in data:
-        return tuple(from_jsonable(v) for v in data["__tuple__"])
+        return tuple(from_jsonable(v, _depth + 1) for v in data["__tuple__"])
     if "__dict__" in data:
-        return {str(k): from_jsonable(v) for k, v in data["__dict__"].items()}
+        return {str(k): from_jsonable(v, _depth + 1) for k, v in data["__dict__"].items()}
     if "__float__" in data:
         text = data["__float__"]
         if text not in {"nan", "inf", "-inf"}:
@@ -166,7 +175,7 @@ def from_jsonable(data: Any) -> Any:
     if "__sympy__" in data:
         return SymbolicText(str(data["__sympy__"]))
     if "__callable__" in data:
-        return CallableRef(str(data["__callable__"]), **from_jsonable(data["params"]))
+        return CallableRef(str(data["__callable__"]), **from_jsonable(data["params"], _depth + 1))
     if "__opaque__" in data:
         return Opaque(str(data["__opaque__"]), str(data.get("repr", "")))
     raise CodecError(f"unknown tagged object with keys {sorted(data)[:5]}")
