@@ -181,7 +181,12 @@ def _engine(mistake: str = "") -> type:
         def zero_grad(self) -> None:
             if mistake == "zero_grad_noop":
                 return
-            for node in ([self] if mistake == "zero_grad_root" else self.order()):
+            nodes = self.order()
+            if mistake == "zero_grad_root":
+                nodes = [self]
+            elif mistake == "zero_grad_leaves":
+                nodes = [node for node in nodes if not node.prev]
+            for node in nodes:
                 node.grad = 0.0
 
     return V
@@ -232,6 +237,8 @@ ENGINE_MISTAKES: list[tuple[str, str]] = [
                        "else the second backward pass adds to the first one's gradients."),
     ("zero_grad_noop", "zero_grad() must set .grad = 0 on every node of the graph; yours left the old gradients, "
                        "so the second backward pass added to them."),
+    ("zero_grad_leaves", "zero_grad() reset only the leaves; the intermediate nodes keep their old .grad, and the "
+                         "second backward pass adds to it before passing it back: reset every node of the graph."),
     ("mul_own", "For c = a·b: ∂c/∂a = b and ∂c/∂b = a (each input gets the OTHER factor), times c.grad."),
     ("sub_sign", "For c = a − b: ∂c/∂b = −1, not +1."),
     ("div_sign", "For c = a / b: ∂c/∂b = −a/b² (negative), and ∂c/∂a = 1/b. (If you compute a / b as "

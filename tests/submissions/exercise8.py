@@ -181,4 +181,8 @@ EDITS = {'alt_direct_ops': [('        return self * -1.0\n',
                           '        self.grad = 0.0\n')],
  'exp_no_chain': [('            self.grad += out.data * out.grad\n', '            self.grad += out.data\n')],
  'pow_no_chain': [('            self.grad += k * self.data ** (k - 1) * out.grad\n',
-                   '            self.grad += k * self.data ** (k - 1)\n')]}
+                   '            self.grad += k * self.data ** (k - 1)\n')],
+ 'zero_grad_leaves_only': [('        for node in self.topological_order():\n            node.grad = 0.0\n',
+                            '        for node in self.topological_order():\n'
+                            '            if not node._prev:\n'
+                            '                node.grad = 0.0\n')]}
