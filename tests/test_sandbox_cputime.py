@@ -72,7 +72,7 @@ def test_a_busy_loop_ends_after_the_cpu_floor(tmp_path):
         took = time.monotonic() - start
     assert outcome.error is not None and outcome.error.kind == "timeout"
     assert "did not return within 0.5 s of CPU time" in outcome.error.message
-    assert took < 2
+    assert took < 4  # the loop never ends by itself: only the 0.5 s CPU floor (under load, more wall) stops it
 
 
 def test_a_call_that_sleeps_is_ended_by_the_wall_clock_and_told_so(tmp_path):

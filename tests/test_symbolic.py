@@ -218,7 +218,10 @@ def test_hostile_strings_are_invalid_quickly(text):
     verdict = check_equivalent(text, 2 * x, VARS)
     assert verdict.status == "invalid"
     assert verdict.answer is None and verdict.message
-    assert time.perf_counter() - start < 0.5
+    # A guard against strings that make the parser or sympy run away (9**9**9 would take hours), not a
+    # speed measurement: a refusal takes milliseconds to a few tenths of a second on an idle machine,
+    # and CI's loaded 2 cores once took 0.63 s for the 900-term sum.
+    assert time.perf_counter() - start < 3.0
 
 
 def test_hostile_strings_execute_nothing(tmp_path: Path):
@@ -298,7 +301,8 @@ def test_wrong_answers_get_a_true_counterexample(answer, function, wrt):
     verdict = check_derivative(answer, function, wrt, VARS)
     elapsed = time.perf_counter() - start
     assert verdict.status == "different"
-    assert elapsed < 0.3  # decided numerically, without a child process
+    assert verdict.method == "numeric"  # decided at sample points, without a child process
+    assert elapsed < 2.0  # a hang guard, not a speed measurement (tenths of a second when idle)
     point = verdict.counterexample
     assert point
     mine = value_at(parse_answer(answer, VARS), point)
@@ -468,7 +472,7 @@ def test_slow_simplify_is_killed_and_numeric_verdict_stands(monkeypatch, tmp_pat
     elapsed = time.perf_counter() - start
     assert verdict.status == "equivalent"
     assert verdict.method == "numeric"
-    assert 0.3 <= elapsed < 1.3
+    assert 0.3 <= elapsed < 3.0  # waited for the timeout, then stopped the child that sleeps forever
     child = int(pid_file.read_text())  # the child really ran ...
     with pytest.raises(ProcessLookupError):  # ... and was killed and reaped
         os.kill(child, 0)
@@ -483,14 +487,14 @@ def test_genuinely_slow_simplification_is_bounded():
     elapsed = time.perf_counter() - start
     assert verdict.status == "equivalent"
     assert verdict.method == "numeric"
-    assert elapsed < 1.5
+    assert elapsed < 3.0  # simplify alone needs several seconds: the 0.5 s timeout must cut it short
 
 
 def test_unfinished_high_precision_recheck_keeps_the_float_difference(monkeypatch):
     monkeypatch.setattr(symbolic, "_differ_in_high_precision", lambda *args: time.sleep(60))
     start = time.perf_counter()
     verdict = check_equivalent("3.14159*x", sympy.pi * x, VARS, timeout=0.3)
-    assert time.perf_counter() - start < 1.3
+    assert time.perf_counter() - start < 3.0  # the recheck sleeps 60 s: the 0.3 s timeout must end it
     assert verdict.status == "different" and verdict.method == "numeric+high-precision"
 
 
@@ -535,7 +539,7 @@ def test_call_with_timeout():
     assert failed.status == "error" and "ZeroDivisionError" in failed.value
     start = time.perf_counter()
     assert call_with_timeout(lambda: time.sleep(30), 0.2).status == "timeout"
-    assert time.perf_counter() - start < 1.0
+    assert time.perf_counter() - start < 3.0  # the call sleeps 30 s: the 0.2 s timeout must end it
     assert call_with_timeout(lambda: 1, 0).status == "timeout"
 
 
@@ -595,4 +599,4 @@ def test_arbitrary_text_never_raises_and_is_fast(text):
     start = time.perf_counter()
     verdict = check_equivalent(text, 2 * x, ["x", "y"], timeout=0.2)
     assert verdict.status in {"equivalent", "different", "invalid"}
-    assert time.perf_counter() - start < 1.0
+    assert time.perf_counter() - start < 3.0  # bounded by the 0.2 s timeout, whatever the text (a hang guard)
