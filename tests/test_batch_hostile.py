@@ -140,7 +140,7 @@ def test_honest_classmates_score_as_if_graded_alone(hostile, tmp_path):
 
 def test_attackers_earn_nothing_and_cost_only_themselves(hostile):
     book = _book(hostile["root"] / "out")
-    for name in ("a0-forge", "a1-stop", "a2-kill", "a5-link-classmate", "a6-link-solutions", "a7-folder-link",
+    for name in ("a0-forge", "a5-link-classmate", "a6-link-solutions", "a7-folder-link",
                  "a8-dir-link", "a9-hardlink-solution-copy", "b0-huge", "b1-bad-notebook", "b2-odd-notebook",
                  "b3-fifo"):
         assert book[name][EX.name] in ("", "0"), (name, book[name])
@@ -152,10 +152,15 @@ def test_attackers_earn_nothing_and_cost_only_themselves(hostile):
     assert "larger than" in notes["b0-huge"]
     assert "not a valid notebook" in notes["b1-bad-notebook"] and "not a valid notebook" in notes["b2-odd-notebook"]
     assert "not a regular file" in notes["b3-fifo"]
-    # Under the sandbox the signal is refused (the import fails); without it the pool's watchdog
-    # sees a stopped or killed grading process. Either way only the attacker pays.
-    assert "stopped" in notes["a1-stop"] or "did not import" in notes["a1-stop"], notes["a1-stop"]
-    assert "killed by SIGKILL" in notes["a2-kill"] or "did not import" in notes["a2-kill"], notes["a2-kill"]
+    # The signal to "the parent" reaches nobody: in its own PID namespace the worker's parent is
+    # outside it (getppid() is 0, and kill(0) is the worker's own process group, of which pid 1 ignores
+    # it), so the reference it carries is graded as such; where the signal reaches the keeper it is
+    # refused (the import fails); without a sandbox the pool's watchdog sees a stopped or killed
+    # grading process. Whichever, only the attacker pays (the classmates' test above).
+    for name, said in (("a1-stop", "stopped"), ("a2-kill", "killed by SIGKILL")):
+        score, note = book[name][EX.name], notes[name]
+        assert score == f"{EX.max_score:g}" or (score in ("", "0") and (said in note or "did not import" in note)), \
+            (name, book[name])
     # the daemon and the flood harm nobody: they are graded like the reference they carry
     assert float(book["a3-daemon"][EX.name]) == float(book["a4-flood"][EX.name]) == EX.max_score
 

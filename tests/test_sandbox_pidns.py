@@ -1,8 +1,8 @@
 """A worker in its own PID namespace with its own /proc: the grader is not there to see or signal.
 
-The keeper makes the namespace; its first process mounts a private /proc and
-starts the worker as pid 2, so the worker's ids, `/proc` and `kill` reach
-only its own processes. Where namespaces are not available the layer is
+The keeper makes the namespace; the worker is its first process (pid 1) and
+mounts a private /proc, so the worker's ids, `/proc` and `kill` reach only its
+own processes, and when it ends the kernel ends everything it started. Where namespaces are not available the layer is
 absent and `grade doctor` says why (the forced-Landlock case below).
 """
 
@@ -56,7 +56,7 @@ def _module(tmp_path) -> StudentModule:
 def test_the_worker_cannot_see_or_signal_the_grader(tmp_path):
     with _module(tmp_path) as module:
         seen = module.call("look", os.getpid()).value
-    assert seen["pid"] == 2 and seen["ppid"] == 1  # pid 1 is the namespace's reaper, not the keeper
+    assert seen["pid"] == 1 and seen["ppid"] == 0  # its parent, the keeper, is outside the namespace
     assert seen["grader_in_proc"] is False
     assert seen["kill"] == "No such process"
 

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.sandbox import codec
-from grader.sandbox.confine import EXIT_CONFINEMENT_FAILED
+from grader.sandbox.confine import EXIT_CONFINEMENT_FAILED, EXIT_OUTPUT_LIMIT
 from grader.sandbox.protocol import FrameTimeout, FrameTooLarge, PeerClosed, read_frame, write_frame
 from grader.sandbox.zygote import ZygoteError, shared_zygote, zygote_env
 
@@ -337,7 +337,7 @@ class StudentModule:
         if self._proc.oom:
             why = (f"was stopped at the memory limit of {self.limits.memory_mb} MB (for your code and every "
                    "process it started, together)")
-        elif code == -signal.SIGXFSZ:
+        elif code in (-signal.SIGXFSZ, EXIT_OUTPUT_LIMIT):
             why = (f"exceeded the output limit: it printed (or wrote to one file) more than "
                    f"{OUTPUT_LIMIT_BYTES // 2**20} MB")
         elif code < 0:
@@ -410,10 +410,7 @@ class StudentModule:
         if self._counts_cpu and self._proc is not None:
             from grader.sandbox.cputime import first_child, open_stat
 
-            worker = first_child(self._proc.pid)
-            if self.plan.pidns:  # keeper -> the namespace's pid 1 -> the worker
-                worker = first_child(worker)
-            self._stat_fd = open_stat(worker)
+            self._stat_fd = open_stat(first_child(self._proc.pid))  # the keeper's one child
         return None
 
     # -- calls --------------------------------------------------------------

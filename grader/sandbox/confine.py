@@ -32,6 +32,8 @@ CLONE_NEWNS = 0x00020000
 MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 0x4000, 1 << 18
 _CAPSET = {"x86_64": 126, "aarch64": 91, "arm64": 91}
 EXIT_CONFINEMENT_FAILED = 71
+# How a worker that is its namespace's pid 1 ends at the output cap (see `_end_at_the_output_cap`).
+EXIT_OUTPUT_LIMIT = 72
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -188,11 +190,21 @@ def _landlock(spec: dict[str, Any], rules: list[tuple[int, int]], abi: int) -> N
 
 
 def enter_worker(spec: dict[str, Any], req: int, resp: int, log_fd: int,
-                 rules: list[tuple[int, int]], abi: int, keeper: int) -> None:
+                 rules: list[tuple[int, int]], abi: int, keeper: int, *,
+                 first_in_namespace: bool = False) -> None:
     """Confine this process, then serve the student's module (never returns).
 
-    `keeper`: the parent this worker must have (the keeper, or 1 in a PID namespace).
+    `keeper`: the parent this worker must have (the keeper's pid, or 0 when the
+    worker is pid 1 of a new PID namespace: its parent is outside it).
+    `first_in_namespace`: that is the case; the worker mounts its own /proc.
     """
+    if first_in_namespace:
+        try:
+            prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # the keeper gone: the worker, and the namespace, go too
+            private_proc()
+        except OSError as exc:
+            os.write(2, f"sandbox: could not confine the worker: {exc}\n".encode())
+            os._exit(EXIT_CONFINEMENT_FAILED)
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 0)
     os.dup2(log_fd, 1)
@@ -201,6 +213,9 @@ def enter_worker(spec: dict[str, Any], req: int, resp: int, log_fd: int,
         if fd > 2:
             os.close(fd)
     try:
+        # Its own process group and session: kill(0, sig) and killpg reach only the student's processes.
+        with contextlib.suppress(PermissionError):  # already a group leader
+            os.setsid()
         _close_other_fds({req, resp, *(fd for fd, _ in rules)})
         if spec.get("cgroup_dirs"):  # while still allowed to write there; children inherit it
             from grader.sandbox.cgroups import join
@@ -233,14 +248,28 @@ def enter_worker(spec: dict[str, Any], req: int, resp: int, log_fd: int,
     for fd, _ in rules:
         with contextlib.suppress(OSError):
             os.close(fd)
-    # Python ignores SIGXFSZ; the default action ends the worker at the output cap,
-    # which the grader reports as "output limit exceeded".
-    signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
+    if first_in_namespace:
+        signal.signal(signal.SIGXFSZ, _end_at_the_output_cap)
+    else:
+        # Python ignores SIGXFSZ; the default action ends the worker at the output cap,
+        # which the grader reports as "output limit exceeded".
+        signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
     _reseed()
     from grader.sandbox.worker import serve_fds
 
     serve_fds(spec["path"], spec["module"], req, resp, int(spec.get("max_reply", 0)))
     os._exit(0)
+
+
+def _end_at_the_output_cap(signum: int, frame: Any) -> None:
+    """SIGXFSZ in a worker that is its namespace's pid 1: end it, as the default action would elsewhere.
+
+    The kernel does not deliver to a namespace's first process the signals it
+    sends it with their default action (SIGXFSZ at RLIMIT_FSIZE among them), so
+    the write would only fail and the flood go on; with a handler it is
+    delivered, and the grader reads this exit code as the output cap.
+    """
+    os._exit(EXIT_OUTPUT_LIMIT)
 
 
 def _reseed() -> None:

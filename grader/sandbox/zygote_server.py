@@ -5,10 +5,16 @@ the requested preloads, the course data sets and the worker bootstrap, and
 nothing that knows an answer. For each "spawn" request it forks a *keeper*
 (a subreaper, so every process the student starts stays its descendant), and
 the keeper forks the *worker*, which confines itself (`grader.sandbox.confine`)
-and serves calls. When the worker dies, or the grader closes the keeper's
-control pipe (a time-out, the end of grading, or the grader itself dying), the
-keeper kills every remaining descendant, `setsid` daemons included, reports
-the worker's exit status on its status pipe and exits.
+and serves calls. Where PID namespaces work, the worker is the first process
+(pid 1) of a new one: when it ends, the kernel ends everything it started. When
+the worker dies, or the grader closes the keeper's control pipe (a time-out,
+the end of grading, or the grader itself dying), the keeper kills every
+remaining descendant, `setsid` daemons included, reports the worker's exit
+status on its status pipe and exits.
+
+Two processes per worker, not three: a separate pid 1 above the worker (a
+reaper and reporter) cost a fork and an exit of this 35 MB process for every
+student, 2 of a worker's 17 CPU milliseconds (`benchmarks/bench_worker_life.py`).
 """
 
 from __future__ import annotations
@@ -91,7 +97,6 @@ def _keeper(spec: dict[str, Any], fds: list[int], rules: list[tuple[int, int]], 
         except OSError:
             return refuse()
         spec = {**spec, "cgroup_dirs": dirs}
-    inner_r = inner_w = -1
     nproc = int(spec.get("nproc", 0))
     if nproc > 0 and os.geteuid() != 0 and spec.get("uid") is None:
         from grader.sandbox.confine import processes_of
@@ -99,28 +104,24 @@ def _keeper(spec: dict[str, Any], fds: list[int], rules: list[tuple[int, int]], 
         # RLIMIT_NPROC counts the user's processes machine-wide: count them here, where /proc is the
         # machine's (the worker's own /proc, in a PID namespace, shows only its namespace).
         spec = {**spec, "nproc": nproc + processes_of(os.getuid()), "nproc_counted": True}
-    if spec.get("pidns"):
+    pidns = bool(spec.get("pidns"))
+    if pidns:
         try:  # our next child is pid 1 of a new namespace; we stay beside the grader
             new_pid_namespace(as_root=os.geteuid() == 0)
         except OSError:
             return refuse()
-        inner_r, inner_w = os.pipe()
     pid = os.fork()
     if pid == 0:
         try:
             os.close(ctl_r)
             os.close(status_w)
-            if inner_w >= 0:
-                os.close(inner_r)
-                _namespace_init(spec, req_r, resp_w, log_fd, rules, abi, inner_w)
-            else:
-                from grader.sandbox.confine import enter_worker
+            from grader.sandbox.confine import enter_worker
 
-                enter_worker(spec, req_r, resp_w, log_fd, rules, abi, keeper)
+            # In its own namespace the worker's parent is outside it: getppid() says 0 there.
+            enter_worker(spec, req_r, resp_w, log_fd, rules, abi, 0 if pidns else keeper,
+                         first_in_namespace=pidns)
         finally:
             os._exit(70)
-    if inner_w >= 0:
-        os.close(inner_w)
     for fd in (req_r, resp_w, log_fd):
         os.close(fd)
     for fd, _ in rules:
@@ -139,8 +140,6 @@ def _keeper(spec: dict[str, Any], fds: list[int], rules: list[tuple[int, int]], 
         said = _read_some(ctl_r)
     _, status = os.waitpid(pid, 0)
     code = os.waitstatus_to_exitcode(status)
-    if inner_r >= 0:  # the namespace's first process reports how the worker ended
-        code = _inner_status(inner_r, code)
     kill_descendants()
     oom = groups.remove(dirs) if dirs else False
     with contextlib.suppress(OSError):
@@ -178,56 +177,6 @@ def remove_private_folder(root: str) -> None:
                 with contextlib.suppress(OSError):
                     os.chmod(os.path.join(folder, name), 0o700)
         shutil.rmtree(root, ignore_errors=True)
-
-
-def _namespace_init(spec: dict[str, Any], req_r: int, resp_w: int, log_fd: int, rules: list[tuple[int, int]],
-                    abi: int, report_fd: int) -> None:
-    """Pid 1 of the worker's PID namespace: its own /proc, the worker as pid 2, reaping, a report.
-
-    The worker is not pid 1 itself because the kernel ignores signals a namespace's
-    first process has no handler for, such as the SIGXFSZ of the output cap. When
-    the worker ends, this process reports its status and exits, and the kernel kills
-    whatever else is still running in the namespace.
-    """
-    from grader.sandbox.confine import EXIT_CONFINEMENT_FAILED, PR_SET_PDEATHSIG, enter_worker, prctl, private_proc
-
-    def report(code: int) -> None:
-        with contextlib.suppress(OSError):
-            os.write(report_fd, json.dumps({"code": code}).encode())
-        os._exit(0)
-
-    try:
-        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # the keeper gone: the namespace goes too
-        private_proc()
-    except OSError:
-        report(EXIT_CONFINEMENT_FAILED)
-    worker = os.fork()
-    if worker == 0:
-        os.close(report_fd)
-        enter_worker(spec, req_r, resp_w, log_fd, rules, abi, 1)
-        os._exit(70)
-    for fd in (req_r, resp_w, log_fd, *(fd for fd, _ in rules)):
-        with contextlib.suppress(OSError):
-            os.close(fd)
-    while True:  # orphans of the namespace are ours to reap
-        try:
-            pid, status = os.waitpid(-1, 0)
-        except InterruptedError:
-            continue
-        except ChildProcessError:
-            report(EXIT_CONFINEMENT_FAILED)
-        if pid == worker:
-            report(os.waitstatus_to_exitcode(status))
-
-
-def _inner_status(fd: int, fallback: int) -> int:
-    try:
-        data = json.loads(os.read(fd, 4096) or b"null")
-        return int(data["code"])
-    except (OSError, ValueError, TypeError, KeyError):
-        return fallback  # killed before it could report (the keeper ended it: SIGKILL)
-    finally:
-        os.close(fd)
 
 
 # Sub-modules a package loads lazily on first use, which every worker would otherwise
