@@ -254,6 +254,38 @@ def test_an_interrupted_batch_writes_what_a_student_has_from_the_store(tmp_path)
     store.close()
 
 
+def test_results_are_flushed_to_disk_once_per_gradebook_and_before_it(tmp_path, monkeypatch):
+    """No fsync per student's results.json; one filesystem sync before each gradebook that counts them."""
+    import grader.batch as batch
+    from grader.batch import Graded, _Outputs, plan
+
+    subs = tmp_path / "subs"
+    for student in ("ann", "bob", "cy"):
+        (subs / student).mkdir(parents=True)
+        (subs / student / EX.file).write_text(reference_source(EX.file), encoding="utf-8")
+    planned = plan(subs, [EX], seed=5, limits=Limits())
+    out = tmp_path / "out"
+    out.mkdir()
+    store = Store(out)
+    events: list[str] = []
+    real_fsync, real_sync = os.fsync, batch.sync_filesystem
+    monkeypatch.setattr(batch.os, "fsync", lambda fd: (events.append("fsync"), real_fsync(fd))[1])
+    monkeypatch.setattr(batch, "sync_filesystem", lambda folder: (events.append(f"sync {folder.name}"),
+                                                                  real_sync(folder))[1])
+    writer = _Outputs(out, planned, store)
+    events.clear()  # students.csv: written durably once, at the start
+    for entry in planned.entries:
+        writer.record(entry, Graded(entry.student, EX.name, _result(1.0)))
+    assert events == []  # three results.json on disk, none forced out yet
+    assert all((out / writer.folders[s] / "results.json").is_file() for s in ("ann", "bob", "cy"))
+    writer.flush(None)
+    assert events == ["sync out", "fsync"]  # the results first, then the gradebook itself
+    events.clear()
+    writer.flush(None)
+    assert events == ["fsync"]  # nothing new to sync
+    store.close()
+
+
 def test_a_coordinator_that_dies_without_closing_its_pool_leaves_nothing_once_the_next_pool_starts(tmp_path):
     """A killed coordinator cannot clean up; the next pool of this user removes what it left."""
     coordinator = f"""
