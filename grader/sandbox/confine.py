@@ -198,13 +198,6 @@ def enter_worker(spec: dict[str, Any], req: int, resp: int, log_fd: int,
     worker is pid 1 of a new PID namespace: its parent is outside it).
     `first_in_namespace`: that is the case; the worker mounts its own /proc.
     """
-    if first_in_namespace:
-        try:
-            prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # the keeper gone: the worker, and the namespace, go too
-            private_proc()
-        except OSError as exc:
-            os.write(2, f"sandbox: could not confine the worker: {exc}\n".encode())
-            os._exit(EXIT_CONFINEMENT_FAILED)
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 0)
     os.dup2(log_fd, 1)
@@ -213,6 +206,9 @@ def enter_worker(spec: dict[str, Any], req: int, resp: int, log_fd: int,
         if fd > 2:
             os.close(fd)
     try:
+        if first_in_namespace:
+            prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # the keeper gone: the worker, and the namespace, go too
+            private_proc()
         # Its own process group and session: kill(0, sig) and killpg reach only the student's processes.
         with contextlib.suppress(PermissionError):  # already a group leader
             os.setsid()
