@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from grader.compare import ATOL, RTOL, Mismatch, compact, compare, describe, ratio_hint
+from grader.reference_memo import ReferenceTimer
 from grader.sandbox.client import CallOutcome, PendingCall, StudentError, StudentModule
 
 
@@ -313,10 +314,13 @@ def _call_beside_reference(
         expected = reference(*copy.deepcopy(list(args)), **copy.deepcopy(kwargs))
         return _Both(expected, student.call(func, *args, **kwargs))
     pending = submit(func, *args, **kwargs)
+    took = ReferenceTimer()  # a remembered answer counts at what it cost to compute: the call's limit
     try:
-        expected = reference(*copy.deepcopy(list(args)), **copy.deepcopy(kwargs))
+        with took:
+            expected = reference(*copy.deepcopy(list(args)), **copy.deepcopy(kwargs))
     finally:
-        outcome = pending.result()  # always collected, so no stale reply is left in the pipe
+        # always collected, so no stale reply is left in the pipe
+        outcome = pending.result(reference_seconds=took.seconds)
     return _Both(expected, outcome)
 
 

@@ -46,6 +46,25 @@ def load_reference(exercise: Exercise) -> ModuleType:
     return module
 
 
+def graded_reference(exercise: Exercise) -> ModuleType:
+    """The reference as hidden tests see it: imported once per process, its answers remembered.
+
+    A batch process grades hundreds of submissions against the same reference, mostly on the
+    same inputs (`grader.reference_memo`). Imported again when its file changes.
+    """
+    path = solution_path(exercise.file)
+    key = f"{path}:{path.stat().st_mtime_ns}"
+    view = _REFERENCES.get(key)
+    if view is None:
+        from grader.reference_memo import memoized
+
+        view = _REFERENCES[key] = memoized(load_reference(exercise))
+    return view
+
+
+_REFERENCES: dict[str, ModuleType] = {}
+
+
 class GradingSession:
     """The pytest plugin that carries one grading run and collects its outcomes."""
 
@@ -136,7 +155,7 @@ def grade_file(
             importlib.import_module(name)
         from grader.checking import Student
 
-        session = GradingSession(exercise, Student(module, exercise.name), load_reference(exercise), seed)
+        session = GradingSession(exercise, Student(module, exercise.name), graded_reference(exercise), seed)
         if engine == "direct":
             _run_direct(exercise, session, only)
         else:

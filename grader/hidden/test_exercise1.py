@@ -286,9 +286,9 @@ def test_classify_learning_rate_house_prices(student, ref, rng):
     """classify_learning_rate on batch GD for house prices: levelled at the noise variance is converged."""
     from grader.catalog import resolve
     from grader.datasets import house_prices
-    from grader.runner import load_reference
+    from grader.runner import graded_reference
 
-    ex5 = load_reference(resolve("exercise5"))
+    ex5 = graded_reference(resolve("exercise5"))
     X, y = house_prices(int(rng.integers(150, 250)), seed=int(rng.integers(2**31)))
     cases, contexts = [], []
     for alpha, epochs, verdict in ((0.3, 100, "converged"), (0.01, 60, "too slow")):

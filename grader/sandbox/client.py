@@ -460,7 +460,7 @@ class StudentModule:
             self._count_crash(func, error)
             return PendingCall.done(CallOutcome(error=error, seconds=time.monotonic() - start))
         self._pending = True
-        return PendingCall(lambda: self._collect(func, start, timeout, measured))
+        return PendingCall(lambda seconds: self._collect(func, start, timeout, measured, seconds))
 
     def _count_crash(self, func: str, error: StudentError) -> None:
         self._crashes[func] = self._crashes.get(func, 0) + 1
@@ -492,14 +492,15 @@ class StudentModule:
 
         return next((g for g in callees(self._graph, func) if g in self._timeouts), None)
 
-    def _limit(self, func: str, start: float, timeout: float | None,
-               measured: bool) -> tuple[float, str, bool]:
+    def _limit(self, func: str, start: float, timeout: float | None, measured: bool,
+               reference_seconds: float | None = None) -> tuple[float, str, bool]:
         """(seconds, why it is that short, whether they are wall seconds: the budget's rest)."""
         why = ""
         if timeout is not None:
             limit = timeout
         else:
-            reference = time.monotonic() - start if measured else self._reference_time.get(func)
+            reference = (max(time.monotonic() - start, reference_seconds or 0.0) if measured
+                         else self._reference_time.get(func))
             if measured:
                 self._reference_time[func] = max(reference or 0.0, self._reference_time.get(func, 0.0))
             hung = None if func in self._timeouts or not self.limits.adaptive else self._hung_callee(func)
@@ -512,9 +513,10 @@ class StudentModule:
                     True)
         return limit, why, False
 
-    def _collect(self, func: str, start: float, timeout: float | None, measured: bool) -> CallOutcome:
+    def _collect(self, func: str, start: float, timeout: float | None, measured: bool,
+                 reference_seconds: float | None = None) -> CallOutcome:
         self._pending = False
-        limit, why, wall_only = self._limit(func, start, timeout, measured)
+        limit, why, wall_only = self._limit(func, start, timeout, measured, reference_seconds)
         try:
             return self._receive(func, start, limit, why, wall_only)
         finally:
@@ -652,18 +654,20 @@ def _reply_object(raw: bytes) -> dict[str, Any]:
 class PendingCall:
     """A call running in the worker; `result()` waits for it (once)."""
 
-    def __init__(self, collect: Callable[[], CallOutcome]) -> None:
-        self._collect: Callable[[], CallOutcome] | None = collect
+    def __init__(self, collect: Callable[[float | None], CallOutcome]) -> None:
+        self._collect: Callable[[float | None], CallOutcome] | None = collect
         self._outcome: CallOutcome | None = None
 
     @classmethod
     def done(cls, outcome: CallOutcome) -> PendingCall:
-        pending = cls(lambda: outcome)
+        pending = cls(lambda _seconds: outcome)
         return pending
 
-    def result(self) -> CallOutcome:
+    def result(self, reference_seconds: float | None = None) -> CallOutcome:
+        """The outcome; `reference_seconds`: what the reference cost meanwhile, when it answered from
+        memory faster than it once computed (the call's limit follows the cost, not the lookup)."""
         if self._collect is not None:
-            self._outcome = self._collect()
+            self._outcome = self._collect(reference_seconds)
             self._collect = None
         assert self._outcome is not None
         return self._outcome
