@@ -95,18 +95,30 @@ def test_at_most_64_processes_even_as_root(tmp_path):
     assert outcome.value == cgroups.MAX_TASKS - 1  # the worker itself is the 64th
 
 
+def _own_group(pid: int, controller: str) -> str:
+    """The name of the cgroup `pid` is in, for that controller (v1) or the unified one (v2)."""
+    with open(f"/proc/{pid}/cgroup", encoding="utf-8") as fh:
+        for line in fh:
+            _, controllers, path = line.rstrip("\n").split(":", 2)
+            if controller in controllers.split(",") or controllers == "":
+                return path.rsplit("/", 1)[-1]
+    raise AssertionError(f"no {controller} group for {pid}")
+
+
 def test_worker_groups_are_removed_after_each_worker(tmp_path):
     hierarchy = cgroups.find()
     assert hierarchy is not None
     with _module(tmp_path, 1024) as module:
         assert module.call("fork_many", 3).value == 3
-        keeper = module._proc.pid if module._proc else -1
-        assert glob.glob(os.path.join(hierarchy.pids, "grade-*", f"w{keeper}"))
+        _, worker = module.host_pids
+        name = _own_group(worker, "pids")
+        assert name.startswith("w")
+        assert glob.glob(os.path.join(hierarchy.pids, "grade-*", name))
     deadline = time.monotonic() + 5
-    while glob.glob(os.path.join(hierarchy.pids, "grade-*", f"w{keeper}")) and time.monotonic() < deadline:
+    while glob.glob(os.path.join(hierarchy.pids, "grade-*", name)) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not glob.glob(os.path.join(hierarchy.pids, "grade-*", f"w{keeper}"))
-    assert not glob.glob(os.path.join(hierarchy.memory, "grade-*", f"w{keeper}"))
+    assert not glob.glob(os.path.join(hierarchy.pids, "grade-*", name))
+    assert not glob.glob(os.path.join(hierarchy.memory, "grade-*", name))
 
 
 def test_doctor_names_the_cgroup():

@@ -53,23 +53,29 @@ def _ppid(pid: int) -> int:
     return int(Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[1])
 
 
-def test_workers_come_from_the_zygote_never_from_the_grader(tmp_path):
+@pytest.mark.parametrize("layout", ["no keeper", "keeper"])
+def test_workers_come_from_the_zygote_never_from_the_grader(tmp_path, monkeypatch, layout):
+    from grader.sandbox.layers import KEEPER_ENV
     from grader.sandbox.zygote import shared_zygote
 
+    if layout == "keeper":
+        monkeypatch.setenv(KEEPER_ENV, "1")
     assert "numpy" in sys.modules  # the grader holds numpy (and, when grading, the reference)
     path = tmp_path / "probe.py"
     path.write_text(PROBE)
-    from grader.sandbox.cputime import first_child
-
     with StudentModule(path, "probe") as module:
         seen_inside = module.call("pid").value
-        keeper = module._proc.pid
-        worker = first_child(keeper)  # host pids, seen from here
-        # keeper (a subreaper forked by the zygote) -> the worker, pid 1 of its own namespace where there is one
+        keeper, worker = module.host_pids  # host pids, seen from here
+        # the zygote -> the worker, pid 1 of its own namespace where there is one; with a keeper (a
+        # subreaper) in between where the zygote cannot make that namespace itself
         assert seen_inside == (1 if module.plan.pidns else worker)
         assert worker not in (os.getpid(), keeper, -1)
-        assert _ppid(worker) == keeper
-        assert _ppid(keeper) == shared_zygote().proc.pid
+        if keeper is None:
+            assert module.plan.pidns and layout == "no keeper"
+            assert _ppid(worker) == shared_zygote().proc.pid
+        else:
+            assert _ppid(worker) == keeper
+            assert _ppid(keeper) == shared_zygote().proc.pid
         assert _ppid(shared_zygote().proc.pid) == os.getpid()
 
 

@@ -1,6 +1,8 @@
 """A worker in its own PID namespace with its own /proc: the grader is not there to see or signal.
 
-The keeper makes the namespace; the worker is its first process (pid 1) and
+The zygote forks the worker into a new namespace (as root), or a keeper
+between them does (everywhere else, and here with GRADE_SANDBOX_KEEPER=1: both
+layouts run every test); the worker is its first process (pid 1) and
 mounts a private /proc, so the worker's ids, `/proc` and `kill` reach only its
 own processes, and when it ends the kernel ends everything it started. Where namespaces are not available the layer is
 absent and `grade doctor` says why (the forced-Landlock case below).
@@ -46,6 +48,13 @@ needs_pidns = pytest.mark.skipif(not layers.plan().pidns,
                                  reason="no PID namespaces here (the forced-Landlock test covers this case)")
 
 
+@pytest.fixture(params=["no keeper", "keeper"])
+def layout(request, monkeypatch):
+    if request.param == "keeper":
+        monkeypatch.setenv(layers.KEEPER_ENV, "1")
+    return request.param
+
+
 def _module(tmp_path) -> StudentModule:
     path = tmp_path / "probe.py"
     path.write_text(PROBE, encoding="utf-8")
@@ -53,23 +62,26 @@ def _module(tmp_path) -> StudentModule:
 
 
 @needs_pidns
-def test_the_worker_cannot_see_or_signal_the_grader(tmp_path):
+def test_the_worker_cannot_see_or_signal_the_grader(tmp_path, layout):
     with _module(tmp_path) as module:
         seen = module.call("look", os.getpid()).value
-    assert seen["pid"] == 1 and seen["ppid"] == 0  # its parent, the keeper, is outside the namespace
+    assert seen["pid"] == 1 and seen["ppid"] == 0  # its parent (zygote or keeper) is outside the namespace
     assert seen["grader_in_proc"] is False
     assert seen["kill"] == "No such process"
 
 
 @needs_pidns
-def test_a_daemon_dies_with_the_namespace(tmp_path):
+def test_a_daemon_dies_with_the_namespace(tmp_path, layout):
     with _module(tmp_path) as module:
         assert module.call("leave_daemon").value == 1
-        keeper = module._proc.pid if module._proc else -1
+        keeper, worker = module.host_pids
+        if layout == "keeper":
+            assert keeper is not None
+        watched = keeper or worker  # the keeper, or the worker where the zygote is its parent
     deadline = time.monotonic() + 10
-    while os.path.exists(f"/proc/{keeper}") and time.monotonic() < deadline:
+    while os.path.exists(f"/proc/{watched}") and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not os.path.exists(f"/proc/{keeper}")
+    assert not os.path.exists(f"/proc/{watched}")
     leftovers = subprocess.run(["pgrep", "-f", "probe.py"], capture_output=True, text=True).stdout.split()
     assert leftovers == []
 

@@ -96,22 +96,25 @@ def test_malformed_and_refused_requests_keep_the_zygote_serving(tmp_path):
     assert zygote.alive()
 
 
-def test_closing_a_module_ends_its_worker_and_keeper_at_once(tmp_path):
+@pytest.mark.parametrize("layout", ["no keeper", "keeper"])
+def test_closing_a_module_ends_its_worker_and_keeper_at_once(tmp_path, monkeypatch, layout):
+    from grader.sandbox.layers import KEEPER_ENV
+
+    if layout == "keeper":
+        monkeypatch.setenv(KEEPER_ENV, "1")
     path = tmp_path / "probe.py"
     path.write_text(PROBE + "\nimport time\ndef sleep():\n    time.sleep(60)\n")
     module = StudentModule(path, "probe")
     assert module.call("parent_chain").error is None
-    # Host pids, seen from here (inside a PID namespace the worker is pid 1).
-    from grader.sandbox.cputime import first_child
-
-    keeper = module._proc.pid if module._proc else -1
-    worker = first_child(keeper)
+    # Host pids, seen from here (inside a PID namespace the worker is pid 1); no keeper where the
+    # zygote forks the worker into its namespace itself.
+    keeper, worker = module.host_pids
     assert worker > 0
     module.submit("sleep")
     start = time.monotonic()
     module.close()
     assert time.monotonic() - start < 10
-    for pid in (worker, keeper):
+    for pid in (worker, keeper or worker):
         deadline = time.monotonic() + 10
         while _alive(pid) and time.monotonic() < deadline:
             time.sleep(0.1)

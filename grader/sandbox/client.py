@@ -225,7 +225,7 @@ class StudentModule:
                     try:
                         zygote = shared_zygote(self.preload)
                         assert self._proc is not None
-                        self._proc.pid = zygote.spawn(spec, theirs)
+                        self._proc.pid, self._proc.worker = zygote.spawn(spec, theirs)
                         return
                     except ZygoteError:
                         if attempt:
@@ -241,6 +241,19 @@ class StudentModule:
         self._starting.start()
 
     @property
+    def host_pids(self) -> tuple[int | None, int]:
+        """(the keeper's pid, or None where the worker has no keeper; the worker's pid, -1 if none),
+        as this process sees them (inside its PID namespace the worker is pid 1)."""
+        if self._proc is None:
+            return None, -1
+        self._wait_started()
+        if self._proc.worker > 0:
+            return None, self._proc.worker
+        from grader.sandbox.cputime import first_child
+
+        return self._proc.pid, first_child(self._proc.pid)
+
+    @property
     def plan(self) -> Any:
         """The layers in force (`grader.sandbox.layers.plan`; its probes come from the zygote)."""
         from grader.sandbox.layers import plan
@@ -251,7 +264,7 @@ class StudentModule:
         """What the worker gets. Namespaces and cgroups are the zygote's to apply where its own probes
         found them working (`namespaces` False keeps them off: GRADE_SANDBOX_LAYERS), so nothing here
         waits for a probe."""
-        from grader.sandbox.layers import filesystem_reason, forced, identity
+        from grader.sandbox.layers import KEEPER_ENV, filesystem_reason, forced, identity
 
         uid, drop_caps, _ = identity()
         home = str(self._dirs.work)
@@ -270,6 +283,7 @@ class StudentModule:
             "drop_caps": drop_caps,
             "landlock": not filesystem_reason(),
             "namespaces": forced() is None,
+            "keeper": os.environ.get(KEEPER_ENV, "").strip() not in ("", "0"),
             "env": env,
         }
 
@@ -410,7 +424,8 @@ class StudentModule:
         if self._counts_cpu and self._proc is not None:
             from grader.sandbox.cputime import first_child, open_stat
 
-            self._stat_fd = open_stat(first_child(self._proc.pid))  # the keeper's one child
+            worker = self._proc.worker if self._proc.worker > 0 else first_child(self._proc.pid)
+            self._stat_fd = open_stat(worker)  # the keeper's one child, where there is a keeper
         return None
 
     # -- calls --------------------------------------------------------------
@@ -525,6 +540,8 @@ class StudentModule:
     def _tree_cpu(self) -> float:
         from grader.sandbox.cputime import tree_cpu_seconds
 
+        if self._proc is not None and self._proc.worker > 0:  # no keeper: the worker's tree, itself included
+            return tree_cpu_seconds(self._proc.worker, include_root=True)
         return tree_cpu_seconds(self._proc.pid if self._proc is not None else -1)
 
     def _await_reply(self, start: float, cpu_limit: float, wall_deadline: float, cpu_start: float) -> str:
@@ -677,7 +694,8 @@ class _Keeper:
     """The grader's handle on a worker's keeper: end it, learn how the worker ended."""
 
     def __init__(self, ctl_w: int, status_r: int) -> None:
-        self.pid = -1
+        self.pid = -1  # the zygote's child: the keeper, or the worker itself where it has none
+        self.worker = -1  # the worker, where the zygote knows it (it has no keeper)
         self.returncode: int | None = None
         self.oom = False  # the worker's cgroup hit its memory limit
         self._ctl_w = ctl_w

@@ -54,6 +54,24 @@ def unshare(flags: int) -> None:
         raise ConfinementError(err, f"unshare: {os.strerror(err)}")
 
 
+def setns(fd: int, kind: int) -> None:
+    if _libc.setns(ctypes.c_int(fd), ctypes.c_int(kind)) != 0:
+        err = ctypes.get_errno()
+        raise ConfinementError(err, f"setns: {os.strerror(err)}")
+
+
+def pid_namespace_round_trip(own: int) -> None:
+    """Make the next child pid 1 of a new PID namespace, then undo that (`own`: /proc/self/ns/pid).
+
+    What a zygote that forks workers straight into their own namespaces does
+    around each fork; where it fails (not root, or root of a container that may
+    not enter its own namespace) the caller must keep a keeper process between
+    itself and the worker. Raises ConfinementError.
+    """
+    unshare(CLONE_NEWPID)
+    setns(own, CLONE_NEWPID)
+
+
 def _map_own_ids() -> None:
     """In a new user namespace: map only our own uid and gid (files keep their owners)."""
     uid, gid = os.getuid(), os.getgid()

@@ -8,7 +8,8 @@ of computing (`time.sleep`, `input()`).
 
 The tree is walked from the keeper (a subreaper): its children are the worker
 and any process the student detached, and their descendants follow through
-`/proc/<pid>/task/<tid>/children`. Each process counts its own user + system
+`/proc/<pid>/task/<tid>/children`. Where the worker has no keeper (it is pid 1
+of its own namespace, which nothing it starts can leave), from the worker. Each process counts its own user + system
 time and that of children it has reaped (cutime, cstime), so a child that
 burned CPU and exited is not forgotten.
 """
@@ -74,13 +75,14 @@ def process_seconds(fd: int) -> float:
         return 0.0
 
 
-def tree_cpu_seconds(root: int) -> float:
-    """User + system seconds of every descendant of `root` (not `root` itself); 0.0 if unreadable."""
+def tree_cpu_seconds(root: int, *, include_root: bool = False) -> float:
+    """User + system seconds of every descendant of `root` (and of `root` itself with `include_root`:
+    a worker with no keeper above it); 0.0 if unreadable."""
     if root <= 0:
         return 0.0
     ticks = 0
     seen: set[int] = set()
-    pending = _children(root)
+    pending = [root] if include_root else _children(root)
     while pending and len(seen) < _MAX_PROCESSES:
         pid = pending.pop()
         if pid in seen:

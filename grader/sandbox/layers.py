@@ -27,6 +27,9 @@ from functools import cache
 from typing import Any
 
 FORCE_ENV = "GRADE_SANDBOX_LAYERS"
+# "1": a keeper process above every worker, even where the zygote can fork workers into their own
+# PID namespaces itself (root): the layout of every other machine, kept testable here.
+KEEPER_ENV = "GRADE_SANDBOX_KEEPER"
 
 
 @dataclass(frozen=True)

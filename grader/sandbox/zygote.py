@@ -132,12 +132,17 @@ class Zygote:
                 raise ZygoteError(str(reply.get("error", "preload failed")))
             self.preload.update(missing)
 
-    def spawn(self, spec: dict[str, Any], fds: list[int]) -> int:
-        """Fork a keeper + worker for `spec`; returns the keeper's pid."""
+    def spawn(self, spec: dict[str, Any], fds: list[int]) -> tuple[int, int]:
+        """Fork a worker for `spec`, with a keeper above it where one is needed.
+
+        Returns (the pid of the zygote's child, the worker's pid or -1): the two
+        are one process where the worker has no keeper, and the worker's pid is
+        unknown here (-1) where it is the keeper's child.
+        """
         reply = self._request({"op": "spawn", **spec}, fds)
         if not reply.get("ok"):
             raise ZygoteError(str(reply.get("error", "spawn failed")))
-        return int(reply["pid"])
+        return int(reply["pid"]), int(reply.get("worker", -1))
 
     def close(self) -> None:
         with contextlib.suppress(OSError):

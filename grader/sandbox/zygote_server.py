@@ -15,6 +15,14 @@ status on its status pipe and exits.
 Two processes per worker, not three: a separate pid 1 above the worker (a
 reaper and reporter) cost a fork and an exit of this 35 MB process for every
 student, 2 of a worker's 17 CPU milliseconds (`benchmarks/bench_worker_life.py`).
+
+One process, where the zygote may enter its own PID namespace again (root):
+then it forks the worker straight into a new namespace (`unshare` before the
+fork, `setns` back after it) and does the keeper's work itself, for every
+worker at once (`_Watched`, `_serve_requests`). A worker's fork, faults and
+exit are then all a student costs; the keeper's were a third of them. Nothing
+of the student's can outlive its worker there (the kernel ends a namespace with
+its pid 1), which is what the keeper's subreaper was for.
 """
 
 from __future__ import annotations
@@ -215,11 +223,20 @@ def serve(fd: int, preload: list[str]) -> None:
     probes = _finish_probe(probing) or {"netns": False, "pidns": False, "cgroup": None}
     probes["cgroup"] = groups.hierarchy.describe() if groups else None  # what will really be used
     _PROBES.update(probes)
+    if probes.get("fold") and probes.get("pidns"):
+        try:
+            _OWN_PID_NAMESPACE.append(os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC))
+        except OSError:
+            _PROBES["fold"] = False
+        else:
+            # Workers (and keepers) are reaped here, through their pidfds, to learn how they ended.
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     sock.sendall(json.dumps({"ready": True, "abi": abi, "pid": os.getpid(), "rules": len(rules),
                              "probes": probes}).encode())
     try:
         _serve_requests(sock, rules, abi, groups)
     finally:
+        _end_workers(groups)
         if groups is not None:
             groups.close()
 
@@ -234,11 +251,32 @@ def _start_probe() -> tuple[int, int]:
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the probes wait for their own children
             from grader.sandbox.layers import probe
 
-            os.write(write_fd, json.dumps(probe()).encode())
+            report = probe()
+            report["fold"] = _can_fold()
+            os.write(write_fd, json.dumps(report).encode())
         finally:
             os._exit(0)
     os.close(write_fd)
     return pid, read_fd
+
+
+def _can_fold() -> bool:
+    """Can this process fork workers into new PID namespaces and come back (root, allowed to setns)?"""
+    if os.geteuid() != 0:
+        return False
+    from grader.sandbox.confine import pid_namespace_round_trip
+
+    try:
+        own = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return False
+    try:
+        pid_namespace_round_trip(own)
+    except OSError:
+        return False
+    finally:
+        os.close(own)
+    return True
 
 
 def _finish_probe(probing: tuple[int, int]) -> dict[str, Any] | None:
@@ -270,8 +308,109 @@ def _worker_groups() -> Any:
         return None
 
 
+class _Watched:
+    """A child the zygote watches: a worker it forked itself (the keeper's work is then its own), or a keeper."""
+
+    def __init__(self, pid: int, *, ctl_r: int = -1, status_w: int = -1, dirs: list[str] | None = None,
+                 root: str = "") -> None:
+        self.pid = pid
+        self.pidfd = os.pidfd_open(pid)
+        self.ctl_r = ctl_r  # -1 for a keeper, which watches its own control pipe
+        self.status_w = status_w
+        self.dirs = dirs or []
+        self.root = root
+        self.said = b""
+        self.alive = True
+
+    def fds(self) -> list[int]:
+        return [fd for fd in (self.pidfd, self.ctl_r, self.status_w) if fd >= 0]
+
+    def close(self, fd_name: str) -> None:
+        fd = getattr(self, fd_name)
+        if fd >= 0:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+            setattr(self, fd_name, -1)
+
+
+_WATCHED: dict[int, _Watched] = {}  # pidfd or control pipe -> its child
+
+
+def _watch(child: _Watched) -> None:
+    _WATCHED[child.pidfd] = child
+    if child.ctl_r >= 0:
+        _WATCHED[child.ctl_r] = child
+
+
+def _ended(child: _Watched, groups: Any) -> None:
+    """The child's pidfd is readable: reap it; for a worker, report how it ended, as a keeper would."""
+    _WATCHED.pop(child.pidfd, None)
+    try:
+        _, status = os.waitpid(child.pid, 0)
+        code = os.waitstatus_to_exitcode(status)
+    except ChildProcessError:
+        code = -signal.SIGKILL
+    child.close("pidfd")
+    child.alive = False
+    if child.ctl_r < 0 and child.status_w < 0:
+        return  # a keeper: it reported itself
+    # The worker was pid 1 of its namespace: the kernel has ended all it started with it.
+    oom = groups.remove(child.dirs) if child.dirs and groups is not None else False
+    with contextlib.suppress(OSError):
+        os.write(child.status_w, json.dumps({"code": code, "oom": oom}).encode())
+    child.close("status_w")
+    if child.ctl_r < 0:
+        _finished(child)
+
+
+def _told(child: _Watched) -> None:
+    """The grader wrote on (or closed) a worker's control pipe: the worker is to end."""
+    if child.alive:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(child.pid, signal.SIGKILL)
+    chunk = _read_some(child.ctl_r)
+    if chunk:
+        child.said += chunk
+        return
+    _WATCHED.pop(child.ctl_r, None)
+    child.close("ctl_r")
+    if not child.alive:
+        _finished(child)
+
+
+def _end_workers(groups: Any) -> None:
+    """The grader is gone: end the workers this process forked itself, reap them, remove their groups."""
+    for child in {id(c): c for c in _WATCHED.values()}.values():
+        if child.alive and (child.ctl_r >= 0 or child.status_w >= 0):  # keepers end themselves
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child.pid, signal.SIGKILL)
+            _ended(child, groups)
+
+
+def _finished(child: _Watched) -> None:
+    # As the keeper does: the private folder is removed once nothing of the student's runs and
+    # the grader has said it is done with the module.
+    if child.said == END_OF_MODULE and child.root:
+        remove_private_folder(child.root)
+
+
 def _serve_requests(sock: socket.socket, rules: list[tuple[int, int]], abi: int, groups: Any) -> None:
     while True:
+        if _WATCHED:
+            try:
+                ready, _, _ = select.select([sock, *_WATCHED], [], [])
+            except InterruptedError:
+                continue
+            for fd in ready:
+                child = _WATCHED.get(fd)
+                if child is None:
+                    continue
+                if fd == child.pidfd:
+                    _ended(child, groups)
+                else:
+                    _told(child)
+            if sock not in ready:
+                continue
         try:
             data, fds, flags, _ = socket.recv_fds(sock, MAX_CONTROL_BYTES, 8)
         except InterruptedError:
@@ -314,6 +453,8 @@ def _handle(request: dict[str, Any], fds: list[int], rules: list[tuple[int, int]
     request = {**request, "netns": allowed and bool(_PROBES.get("netns")),
                "pidns": allowed and bool(_PROBES.get("pidns")),
                "cgroup": allowed and groups is not None}
+    if request["pidns"] and _OWN_PID_NAMESPACE and request.get("keeper") is not True:
+        return _spawn_worker(request, fds, rules, abi, groups)
     pid = os.fork()
     if pid == 0:
         try:
@@ -323,11 +464,72 @@ def _handle(request: dict[str, Any], fds: list[int], rules: list[tuple[int, int]
             os._exit(0)
     for extra in fds:
         os.close(extra)
+    if _OWN_PID_NAMESPACE:  # SIGCHLD is not ignored here: reap the keeper when it ends
+        _watch(_Watched(pid))
     return {"ok": True, "pid": pid}
+
+
+def _spawn_worker(request: dict[str, Any], fds: list[int], rules: list[tuple[int, int]], abi: int,
+                  groups: Any) -> dict[str, Any]:
+    """Fork the worker as pid 1 of a new PID namespace, with no keeper: this process watches it."""
+    from grader.sandbox.confine import CLONE_NEWPID, EXIT_CONFINEMENT_FAILED, setns, unshare
+
+    req_r, resp_w, ctl_r, status_w, log_fd = fds
+    spec = request
+    dirs: list[str] = []
+    try:
+        if groups is not None and spec.get("cgroup"):
+            from grader.sandbox.cgroups import MAX_TASKS
+
+            _SPAWNED[0] += 1  # one memory and process budget for the worker and all it starts
+            dirs = groups.create(f"w{_SPAWNED[0]}", int(spec.get("memory", 0)), MAX_TASKS)
+            spec = {**spec, "cgroup_dirs": dirs}
+        unshare(CLONE_NEWPID)
+    except OSError:
+        if dirs:
+            groups.remove(dirs)
+        with contextlib.suppress(OSError):
+            os.write(status_w, json.dumps({"code": EXIT_CONFINEMENT_FAILED}).encode())
+        for fd in fds:
+            os.close(fd)
+        return {"ok": True, "pid": -1}
+    me = os.getpid()
+    try:
+        pid = os.fork()
+    finally:
+        # Back in our own namespace for the next child, in the parent only. Should that fail, no
+        # later fork could be trusted to land where it must: end the zygote (the grader starts another).
+        if os.getpid() == me:
+            try:
+                setns(_OWN_PID_NAMESPACE[0], CLONE_NEWPID)
+            except OSError:
+                os._exit(EXIT_CONFINEMENT_FAILED)
+    if pid == 0:
+        try:
+            _close_socket()
+            for other in {id(c): c for c in _WATCHED.values()}.values():  # other students' pipes
+                for fd in other.fds():
+                    with contextlib.suppress(OSError):
+                        os.close(fd)
+            for fd in (ctl_r, status_w, *_OWN_PID_NAMESPACE):
+                os.close(fd)
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            from grader.sandbox.confine import enter_worker
+
+            # Its parent is outside its namespace: getppid() says 0 there.
+            enter_worker(spec, req_r, resp_w, log_fd, rules, abi, 0, first_in_namespace=True)
+        finally:
+            os._exit(70)
+    for fd in (req_r, resp_w, log_fd):
+        os.close(fd)
+    _watch(_Watched(pid, ctl_r=ctl_r, status_w=status_w, dirs=dirs, root=str(spec.get("root") or "")))
+    return {"ok": True, "pid": pid, "worker": pid}
 
 
 _SOCKET_FD: list[int] = []
 _PROBES: dict[str, Any] = {}  # what this machine allows (layers.probe), found at start
+_OWN_PID_NAMESPACE: list[int] = []  # /proc/self/ns/pid, held where workers need no keeper
+_SPAWNED = [0]
 
 
 def _close_socket() -> None:
