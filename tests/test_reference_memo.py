@@ -16,6 +16,7 @@ import types
 import numpy as np
 import pytest
 from helpers import mutate
+from test_sandbox_cputime import BURN
 
 from grader import runner
 from grader.catalog import resolve
@@ -151,18 +152,6 @@ def test_the_view_keeps_everything_else_of_the_module(ref):
     import inspect
 
     assert list(inspect.signature(ref.square).parameters) == ["x"]  # feedback names the arguments
-
-
-BURN = '''
-import time
-
-def burn(seconds):
-    """Use `seconds` of CPU, then return it."""
-    end = time.process_time() + seconds
-    while time.process_time() < end:
-        pass
-    return seconds
-'''
 
 
 def test_a_call_limit_follows_the_remembered_reference_time(tmp_path):
