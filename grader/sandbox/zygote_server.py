@@ -315,7 +315,8 @@ class _Watched:
                  root: str = "") -> None:
         self.pid = pid
         self.pidfd = os.pidfd_open(pid)
-        self.ctl_r = ctl_r  # -1 for a keeper, which watches its own control pipe
+        self.keeper = ctl_r < 0  # a keeper watches its own control pipe and reports itself
+        self.ctl_r = ctl_r
         self.status_w = status_w
         self.dirs = dirs or []
         self.root = root
@@ -352,8 +353,8 @@ def _ended(child: _Watched, groups: Any) -> None:
         code = -signal.SIGKILL
     child.close("pidfd")
     child.alive = False
-    if child.ctl_r < 0 and child.status_w < 0:
-        return  # a keeper: it reported itself
+    if child.keeper:
+        return
     # The worker was pid 1 of its namespace: the kernel has ended all it started with it.
     oom = groups.remove(child.dirs) if child.dirs and groups is not None else False
     with contextlib.suppress(OSError):
@@ -381,7 +382,7 @@ def _told(child: _Watched) -> None:
 def _end_workers(groups: Any) -> None:
     """The grader is gone: end the workers this process forked itself, reap them, remove their groups."""
     for child in {id(c): c for c in _WATCHED.values()}.values():
-        if child.alive and (child.ctl_r >= 0 or child.status_w >= 0):  # keepers end themselves
+        if child.alive and not child.keeper:  # keepers end themselves
             with contextlib.suppress(ProcessLookupError):
                 os.kill(child.pid, signal.SIGKILL)
             _ended(child, groups)
