@@ -168,7 +168,7 @@ def main() -> int:
     parser.add_argument("--students", type=int, default=300)
     parser.add_argument("--old-students", type=int, default=40, help="class size for the old design (0: skip)")
     parser.add_argument("--jobs", type=int, default=None,
-                        help="grading processes [default: grade batch's own, the cores + 1; the old design: the cores]")
+                        help="grading processes [default: grade batch's own, one per CPU; the old design: the cores]")
     parser.add_argument("--scale", type=int, default=0, help="grade this many submissions via --scheduler")
     parser.add_argument("--scheduler", default="local")
     parser.add_argument("--every", type=float, default=120.0,

@@ -112,7 +112,7 @@ def nbgrader_scores(course: Path, students: list[str]) -> dict[str, float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--students", type=int, default=40)
-    parser.add_argument("--jobs", type=int, default=None, help="[default: grade batch's own, the cores + 1]")
+    parser.add_argument("--jobs", type=int, default=None, help="[default: grade batch's own, one per CPU]")
     parser.add_argument("--min-ratio", type=float, default=20.0)
     parser.add_argument("--all-correct", action="store_true",
                         help="every student hands in the reference (the issue's all-correct class)")

@@ -181,6 +181,32 @@ def test_a_stopped_or_killed_worker_costs_only_its_job(sig):
     assert outcomes[1].result is not None and sum(t["score"] for t in outcomes[1].result["tests"]) == EX.max_score
 
 
+def test_a_task_sent_ahead_to_a_worker_that_dies_is_graded_elsewhere_uncounted():
+    """A worker holds the task after its current one in its pipe; killed, it loses neither."""
+    slow = reference_source(EX.file) + "\nimport time\ntime.sleep(2)\n"
+    tasks = [_task(0, slow), *(_task(i, reference_source(EX.file)) for i in range(1, 5))]
+    hit: list[tuple[int, int]] = []
+
+    with WorkerPool(1) as pool:
+        def meddle() -> bool:
+            for worker in pool._workers:
+                if not hit and worker.task is not None and worker.task.tag == 0 and worker.next is not None \
+                        and time.monotonic() - worker.task_started > 0.5:
+                    hit.append((worker.proc.pid, worker.next.tag))
+                    os.kill(worker.proc.pid, signal.SIGKILL)
+            return False
+
+        outcomes = {o.task.tag: o for o in pool.run(tasks, stop=meddle)}
+        _assert_only_live_scratch(pool)
+    assert hit, "the worker never had a task sent ahead"
+    ahead = hit[0][1]
+    assert sorted(outcomes) == [0, 1, 2, 3, 4]
+    assert all(o.result is not None and sum(t["score"] for t in o.result["tests"]) == EX.max_score
+               for o in outcomes.values()), {k: o.error for k, o in outcomes.items()}
+    assert outcomes[0].task.attempts == 2  # the one it was grading: retried once
+    assert outcomes[ahead].task.attempts == 1  # the one waiting in its pipe never started: not counted
+
+
 def test_json_summary(tmp_path):
     from helpers import run_grade
 

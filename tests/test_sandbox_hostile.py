@@ -130,6 +130,11 @@ FORGED_FRAMES = {
     "not_an_object": "b'[1, 2, 3]'",
     "error_not_an_object": "b'{\"ok\": false, \"error\": [\"ValueError\"]}'",
     "value_nested_deep": "b'{\"ok\": true, \"value\": ' + b'[' * 500 + b'1' + b']' * 500 + b', \"args_after\": []}'",
+    # "kept": arguments the call left as they came, which the grader fills in from its own
+    "kept_not_sent": "b'{\"ok\": true, \"value\": 1.0, \"args_after\": [null, null, null], \"kept\": [7]}'",
+    "kept_not_a_list": "b'{\"ok\": true, \"value\": 1.0, \"args_after\": [null, null, null], \"kept\": {\"0\": 1}}'",
+    "kept_but_sent": "b'{\"ok\": true, \"value\": 1.0, \"args_after\": [1, null, null], \"kept\": [0]}'",
+    "kept_short": "b'{\"ok\": true, \"value\": 1.0, \"args_after\": [null], \"kept\": [0]}'",
 }
 
 

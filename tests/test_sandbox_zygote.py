@@ -10,7 +10,7 @@ import time
 import pytest
 
 from grader.sandbox.client import StudentModule
-from grader.sandbox.zygote import ZygoteError, check_modules, shared_zygote
+from grader.sandbox.zygote import ZygoteError, check_modules, shared_zygote, shutdown_shared
 
 PROBE = """
 import os, sys
@@ -45,6 +45,17 @@ def test_the_zygote_holds_no_reference_and_no_checking_code(tmp_path):
     # Nor are the solutions' or hidden tests' files mapped into the zygote.
     maps = _modules_of(shared_zygote().proc.pid)
     assert "solutions" not in maps and "hidden" not in maps
+
+
+def test_a_preload_reaches_the_next_worker_even_one_forked_before_it(tmp_path):
+    """The zygote may fork the next worker ahead of its request; a preload request comes between."""
+    shutdown_shared()  # a zygote that has not imported sympy yet
+    path = tmp_path / "probe.py"
+    path.write_text(PROBE)
+    with StudentModule(path, "probe") as module:
+        assert "sympy" not in module.call("modules").value
+    with StudentModule(path, "probe", preload=("sympy",)) as module:
+        assert "sympy" in module.call("modules").value
 
 
 def test_a_dead_zygote_is_restarted_on_the_next_request(tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import numpy as np
 import pytest
@@ -99,3 +100,27 @@ def test_the_codec_refuses_values_nested_deeper_than_it_ever_encodes():
         codec.from_jsonable(forged)  # the grader's side: a frame the worker never writes
     shallow = [[[{"__tuple__": [1.0, 2.0]}]]]
     assert codec.from_jsonable(shallow) == [[[(1.0, 2.0)]]]
+
+
+@pytest.mark.parametrize("blocking", [True, False])
+def test_a_frame_cut_short_times_out_at_its_deadline(blocking):
+    """The grader reads a reply without a select first on its non-blocking end; a worker that writes
+    half a frame and stops still costs only the deadline."""
+    import struct
+    import time
+
+    from grader.sandbox.protocol import FrameTimeout, read_frame, write_frame
+
+    read_end, write_end = os.pipe()
+    try:
+        os.set_blocking(read_end, blocking)
+        write_frame(write_end, b'{"ok": true}')
+        assert read_frame(read_end, time.monotonic() + 1) == b'{"ok": true}'
+        os.write(write_end, struct.pack("<Q", 100) + b"x" * 10)  # 10 of the 100 bytes announced
+        started = time.monotonic()
+        with pytest.raises(FrameTimeout):
+            read_frame(read_end, started + 0.3)
+        assert 0.25 < time.monotonic() - started < 3
+    finally:
+        os.close(read_end)
+        os.close(write_end)

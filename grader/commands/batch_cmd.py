@@ -70,7 +70,7 @@ class _Progress:
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Folder for gradebook.csv, report.html and each student's results.json.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 256), default=None,
-              help="Submissions graded at once [default: the CPU cores + 1, which keeps every core busy].")
+              help="Submissions graded at once [default: one per CPU, each process pinned to its own].")
 @click.option("--force", is_flag=True, help="Regrade everything, even submissions unchanged since the last run.")
 @click.option("--exercise", "-e", "exercises", type=EXERCISE, multiple=True,
               help="Only this exercise (repeatable) [default: every exercise in the catalog].")

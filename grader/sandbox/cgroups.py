@@ -144,17 +144,23 @@ class Groups:
         dirs = sorted({memory, pids})
         for folder in dirs:
             os.mkdir(folder)
-        if self.hierarchy.version == 2:
-            if memory_bytes > 0:
-                _write(os.path.join(memory, "memory.max"), str(memory_bytes))
-                with contextlib.suppress(OSError):  # absent without swap accounting
-                    _write(os.path.join(memory, "memory.swap.max"), "0")
-        elif memory_bytes > 0:
-            _write(os.path.join(memory, "memory.limit_in_bytes"), str(memory_bytes))
-            with contextlib.suppress(OSError):  # memory + swap, where swap accounting is on
-                _write(os.path.join(memory, "memory.memsw.limit_in_bytes"), str(memory_bytes))
+        self.limit(dirs, memory_bytes)
         _write(os.path.join(pids, "pids.max"), str(tasks))
         return dirs
+
+    def limit(self, dirs: list[str], memory_bytes: int) -> None:
+        """Set the memory limit of a group made by `create` (0: none); a joined group may be limited later."""
+        if memory_bytes <= 0:
+            return
+        memory = next(d for d in dirs if d.startswith(self.memory_parent + os.sep))
+        if self.hierarchy.version == 2:
+            _write(os.path.join(memory, "memory.max"), str(memory_bytes))
+            with contextlib.suppress(OSError):  # absent without swap accounting
+                _write(os.path.join(memory, "memory.swap.max"), "0")
+            return
+        _write(os.path.join(memory, "memory.limit_in_bytes"), str(memory_bytes))
+        with contextlib.suppress(OSError):  # memory + swap, where swap accounting is on
+            _write(os.path.join(memory, "memory.memsw.limit_in_bytes"), str(memory_bytes))
 
     def remove(self, dirs: list[str]) -> bool:
         """Remove a worker's (now empty) group; True if it hit its memory limit."""

@@ -213,6 +213,7 @@ class StudentModule:
         status_r, status_w = os.pipe()
         log_fd = os.open(self._log, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_TRUNC | os.O_CLOEXEC, 0o600)
         theirs = [req_r, resp_w, ctl_r, status_w, log_fd]
+        os.set_blocking(resp_r, False)  # replies are read without a select first (`read_frame`)
         self._req_w, self._resp_r = req_w, resp_r
         self._proc = _Keeper(ctl_w, status_r)
         self._ready = False
@@ -475,7 +476,7 @@ class StudentModule:
             self._count_crash(func, error)
             return PendingCall.done(CallOutcome(error=error, seconds=time.monotonic() - start))
         self._pending = True
-        return PendingCall(lambda seconds: self._collect(func, start, timeout, measured, seconds))
+        return PendingCall(lambda seconds: self._collect(func, args, start, timeout, measured, seconds))
 
     def _count_crash(self, func: str, error: StudentError) -> None:
         self._crashes[func] = self._crashes.get(func, 0) + 1
@@ -528,12 +529,12 @@ class StudentModule:
                     True)
         return limit, why, False
 
-    def _collect(self, func: str, start: float, timeout: float | None, measured: bool,
+    def _collect(self, func: str, args: tuple[Any, ...], start: float, timeout: float | None, measured: bool,
                  reference_seconds: float | None = None) -> CallOutcome:
         self._pending = False
         limit, why, wall_only = self._limit(func, start, timeout, measured, reference_seconds)
         try:
-            return self._receive(func, start, limit, why, wall_only)
+            return self._receive(func, args, start, limit, why, wall_only)
         finally:
             self._spent += time.monotonic() - start
 
@@ -571,7 +572,8 @@ class StudentModule:
                 return "cpu"
             check_at = time.monotonic() + left
 
-    def _receive(self, func: str, start: float, limit: float, why: str, wall_only: bool = False) -> CallOutcome:
+    def _receive(self, func: str, args: tuple[Any, ...], start: float, limit: float, why: str,
+                 wall_only: bool = False) -> CallOutcome:
         wall = start + limit
         try:
             if self._counts_cpu and not wall_only:
@@ -636,7 +638,7 @@ class StudentModule:
             )
         try:
             value = codec.from_jsonable(reply["value"])
-            args_after = codec.from_jsonable(reply["args_after"])
+            args_after = _arguments_after(args, codec.from_jsonable(reply["args_after"]), reply.get("kept", []))
         except (codec.CodecError, KeyError, TypeError, ValueError) as exc:
             # The worker encodes with to_jsonable, whose output always decodes: this frame is not its.
             return self._forged(func, str(exc), start)
@@ -651,6 +653,20 @@ class StudentModule:
                                        "write to the grader's pipe, so its process was stopped"),
             seconds=time.monotonic() - start,
         )
+
+
+def _arguments_after(args: tuple[Any, ...], after: Any, kept: Any) -> list[Any] | None:
+    """The arguments as the student's call left them: the worker sends back the changed ones and
+    the positions of those it left alone (`kept`), which are the grader's own objects."""
+    if not kept:
+        return after
+    if not isinstance(after, list) or len(after) != len(args) or not isinstance(kept, list):
+        raise ValueError("arguments after the call that do not match the call")
+    for i in kept:
+        if not isinstance(i, int) or isinstance(i, bool) or not 0 <= i < len(args) or after[i] is not None:
+            raise ValueError("a kept argument that was not sent")
+        after[i] = args[i]
+    return after
 
 
 def _reply_object(raw: bytes) -> dict[str, Any]:
