@@ -480,7 +480,7 @@ def _handle(request: dict[str, Any], fds: list[int], rules: list[tuple[int, int]
 def _spawn_worker(request: dict[str, Any], fds: list[int], rules: list[tuple[int, int]], abi: int,
                   groups: Any) -> dict[str, Any]:
     """Fork the worker as pid 1 of a new PID namespace, with no keeper: this process watches it."""
-    from grader.sandbox.confine import CLONE_NEWPID, EXIT_CONFINEMENT_FAILED, setns, unshare
+    from grader.sandbox.confine import CLONE_NEWPID, EXIT_CONFINEMENT_FAILED, unshare
 
     req_r, resp_w, ctl_r, status_w, log_fd = fds
     spec = request
@@ -507,27 +507,10 @@ def _spawn_worker(request: dict[str, Any], fds: list[int], rules: list[tuple[int
         for fd in fds:
             os.close(fd)
         return {"ok": True, "pid": -1}
-    me = os.getpid()
-    try:
-        pid = os.fork()
-    finally:
-        # Back in our own namespace for the next child, in the parent only. Should that fail, no
-        # later fork could be trusted to land where it must: end the zygote (the grader starts another).
-        if os.getpid() == me:
-            try:
-                setns(_OWN_PID_NAMESPACE[0], CLONE_NEWPID)
-            except OSError:
-                os._exit(EXIT_CONFINEMENT_FAILED)
+    pid = _fork_into_the_new_namespace()
     if pid == 0:
         try:
-            _close_socket()
-            for other in {id(c): c for c in _WATCHED.values()}.values():  # other students' pipes
-                for fd in other.fds():
-                    with contextlib.suppress(OSError):
-                        os.close(fd)
-            for fd in (ctl_r, status_w, *_OWN_PID_NAMESPACE):
-                os.close(fd)
-            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            _close_the_zygotes_fds(ctl_r, status_w)
             from grader.sandbox.confine import enter_worker
 
             # Its parent is outside its namespace: getppid() says 0 there.
@@ -538,6 +521,35 @@ def _spawn_worker(request: dict[str, Any], fds: list[int], rules: list[tuple[int
         os.close(fd)
     _watch(_Watched(pid, ctl_r=ctl_r, status_w=status_w, dirs=dirs, root=str(spec.get("root") or "")))
     return {"ok": True, "pid": pid, "worker": pid}
+
+
+def _fork_into_the_new_namespace() -> int:
+    """fork() after unshare(CLONE_NEWPID): the child is pid 1 there; the parent goes back to its own."""
+    from grader.sandbox.confine import CLONE_NEWPID, EXIT_CONFINEMENT_FAILED, setns
+
+    me = os.getpid()
+    try:
+        return os.fork()
+    finally:
+        # Back in our own namespace for the next child, in the parent only. Should that fail, no
+        # later fork could be trusted to land where it must: end the zygote (the grader starts another).
+        if os.getpid() == me:
+            try:
+                setns(_OWN_PID_NAMESPACE[0], CLONE_NEWPID)
+            except OSError:
+                os._exit(EXIT_CONFINEMENT_FAILED)
+
+
+def _close_the_zygotes_fds(*extra: int) -> None:
+    """In a child forked here: drop the grader's socket, every other student's pipes and the namespace fd."""
+    _close_socket()
+    for other in {id(c): c for c in _WATCHED.values()}.values():
+        for fd in other.fds():
+            with contextlib.suppress(OSError):
+                os.close(fd)
+    for fd in (*extra, *_OWN_PID_NAMESPACE):
+        os.close(fd)
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
 
 
 class _Spare:
@@ -594,7 +606,7 @@ def _discard_spares(groups: Any) -> None:
 def _make_spare(rules: list[tuple[int, int]], abi: int, groups: Any) -> None:
     """Fork the next worker ahead of its request, where workers are forked here and have cgroups."""
     from grader.sandbox.cgroups import MAX_TASKS, join
-    from grader.sandbox.confine import CLONE_NEWPID, EXIT_CONFINEMENT_FAILED, PR_SET_PDEATHSIG, prctl, setns, unshare
+    from grader.sandbox.confine import CLONE_NEWPID, EXIT_CONFINEMENT_FAILED, PR_SET_PDEATHSIG, prctl, unshare
 
     if _SPARES or groups is None or not _OWN_PID_NAMESPACE or not _PROBES.get("pidns"):
         return
@@ -611,26 +623,11 @@ def _make_spare(rules: list[tuple[int, int]], abi: int, groups: Any) -> None:
         theirs.close()
         groups.remove(dirs)
         return
-    me = os.getpid()
-    try:
-        pid = os.fork()
-    finally:
-        if os.getpid() == me:  # as in _spawn_worker: a zygote that cannot come back must not go on
-            try:
-                setns(_OWN_PID_NAMESPACE[0], CLONE_NEWPID)
-            except OSError:
-                os._exit(EXIT_CONFINEMENT_FAILED)
+    pid = _fork_into_the_new_namespace()
     if pid == 0:
         try:
             ours.close()
-            _close_socket()
-            for other in {id(c): c for c in _WATCHED.values()}.values():  # other students' pipes
-                for fd in other.fds():
-                    with contextlib.suppress(OSError):
-                        os.close(fd)
-            for fd in _OWN_PID_NAMESPACE:
-                os.close(fd)
-            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            _close_the_zygotes_fds()
             prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # the zygote gone: so is the spare
             join(dirs)
             _serve_as_spare(theirs, rules, abi)
