@@ -255,3 +255,48 @@ def test_a_function_that_keeps_killing_its_process_is_not_run_a_third_time(tmp_p
         assert later.error.message.startswith("quits() was not run again: it already stopped your code's process "
                                               "2 times (the last time: your code's process exited with code 0")
     assert len(workers) == 1  # the retired calls started no new worker
+
+
+def _workers_have_no_keeper() -> bool:
+    probes = shared_zygote().ready().get("probes", {})
+    return bool(probes.get("fold") and probes.get("pidns")) and os.environ.get("GRADE_SANDBOX_KEEPER", "") in ("", "0")
+
+
+def test_a_grader_killed_mid_call_leaves_no_private_folder(tmp_path):
+    """SIGKILL never lets `grade` say it is done; its zygote, told by the closed socket, removes
+    the folder the student's copy and output were in (where it watches its workers itself: a
+    keeper removes it only once told the grader is done, which a killed grader never says)."""
+    if not _workers_have_no_keeper():
+        pytest.skip("workers have keepers here (not root): a killed grader's private folder stays")
+    import subprocess
+    import sys
+    import tempfile
+
+    from helpers import make_workspace, reference_source
+
+    from grader.catalog import resolve
+
+    exercise = resolve("exercise1")
+    hangs = reference_source(exercise.file) + "\n\ndef bowl_loss(point):\n    import time\n    time.sleep(60)\n"
+    workspace = make_workspace(tmp_path / "ws", {exercise.file: hangs})
+    base = tempfile.mkdtemp(prefix="grade-kill-")
+    os.chmod(base, 0o755)  # private folders go here whatever the workers' uid
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "grader.cli", exercise.name], cwd=workspace,
+                                env={**os.environ, "TMPDIR": base}, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while not [n for n in os.listdir(base) if n.startswith("grade-worker-")] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert [n for n in os.listdir(base) if n.startswith("grade-worker-")], "grading never started"
+        time.sleep(1.0)  # inside the hanging call now
+        proc.kill()
+        proc.wait()
+        deadline = time.monotonic() + 10
+        while [n for n in os.listdir(base) if n.startswith("grade-worker-")] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not [n for n in os.listdir(base) if n.startswith("grade-worker-")]
+    finally:
+        import shutil
+
+        shutil.rmtree(base, ignore_errors=True)

@@ -385,12 +385,17 @@ def _told(child: _Watched) -> None:
 
 
 def _end_workers(groups: Any) -> None:
-    """The grader is gone: end the workers this process forked itself, reap them, remove their groups."""
+    """The grader is gone: end the workers this process forked itself, reap them, remove their groups
+    and their private folders (a grader that was SIGKILLed never says "end", and nobody else would)."""
     for child in {id(c): c for c in _WATCHED.values()}.values():
-        if child.alive and not child.keeper:  # keepers end themselves
+        if child.keeper:  # keepers end themselves
+            continue
+        if child.alive:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(child.pid, signal.SIGKILL)
             _ended(child, groups)
+        if child.root and os.path.isdir(child.root):
+            remove_private_folder(child.root)
 
 
 def _finished(child: _Watched) -> None:
