@@ -300,3 +300,17 @@ def test_a_grader_killed_mid_call_leaves_no_private_folder(tmp_path):
         import shutil
 
         shutil.rmtree(base, ignore_errors=True)
+
+
+def test_the_grading_process_takes_the_zygotes_probes_instead_of_probing_again(monkeypatch):
+    """The zygote tried the namespaces and cgroups while importing numpy; asking again would fork
+    probes in the grading process (about 50 ms, in `grade exerciseN` and each batch's results)."""
+    from grader.sandbox import layers
+
+    report = shared_zygote().ready()["probes"]
+
+    def probe_again() -> dict:
+        raise AssertionError("probed again although the zygote had reported")
+
+    monkeypatch.setattr(layers, "probe", probe_again)
+    assert layers._probed() == {key: report[key] for key in ("netns", "pidns", "cgroup")}

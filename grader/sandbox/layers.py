@@ -169,8 +169,9 @@ def _probed() -> dict[str, Any]:
     if running is not None:
         with contextlib.suppress(zygote.ZygoteError, OSError, ValueError):
             report = running.ready().get("probes")
-            if isinstance(report, dict) and set(report) == {"netns", "pidns", "cgroup"}:
-                return report
+            # The zygote reports more than this (whether it may fork workers into namespaces itself).
+            if isinstance(report, dict) and {"netns", "pidns", "cgroup"} <= set(report):
+                return {key: report[key] for key in ("netns", "pidns", "cgroup")}
     return probe()
 
 
