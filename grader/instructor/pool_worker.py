@@ -144,6 +144,9 @@ def serve(request_fd: int, response_fd: int) -> None:
     def send(message: dict[str, Any]) -> None:
         write_frame(response_fd, json.dumps(message, allow_nan=True).encode())
 
+    from grader.sandbox.zygote import shared_zygote
+
+    shared_zygote()  # it imports numpy while this process does: the first student need not wait for both
     _import_heavy()
     _freeze()
     send({"type": "ready", "pid": os.getpid()})
