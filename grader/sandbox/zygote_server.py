@@ -444,7 +444,8 @@ def _serve_requests(sock: socket.socket, rules: list[tuple[int, int]], abi: int,
                     os.close(extra)
             reply = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
         sock.sendall(json.dumps(reply).encode())
-        _make_spare(rules, abi, groups)  # after the reply: the grader does not wait for it
+        if reply.get("worker", -1) > 0:  # a worker forked here (not a keeper's): fork the next one now,
+            _make_spare(rules, abi, groups)  # after the reply, so the grader does not wait for it
 
 
 def _handle(request: dict[str, Any], fds: list[int], rules: list[tuple[int, int]], abi: int,
