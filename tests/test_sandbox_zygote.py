@@ -257,17 +257,14 @@ def test_a_function_that_keeps_killing_its_process_is_not_run_a_third_time(tmp_p
     assert len(workers) == 1  # the retired calls started no new worker
 
 
-def _workers_have_no_keeper() -> bool:
-    probes = shared_zygote().ready().get("probes", {})
-    return bool(probes.get("fold") and probes.get("pidns")) and os.environ.get("GRADE_SANDBOX_KEEPER", "") in ("", "0")
-
-
-def test_a_grader_killed_mid_call_leaves_no_private_folder(tmp_path):
+@pytest.mark.parametrize("layout", [{}, {"GRADE_SANDBOX_KEEPER": "1"}, {"GRADE_SANDBOX_LAYERS": "landlock"}],
+                         ids=["as_found", "keeper", "landlock_only"])
+def test_a_grader_killed_mid_call_leaves_no_private_folder(tmp_path, layout):
     """SIGKILL never lets `grade` say it is done; its zygote, told by the closed socket, removes
-    the folder the student's copy and output were in (where it watches its workers itself: a
-    keeper removes it only once told the grader is done, which a killed grader never says)."""
-    if not _workers_have_no_keeper():
-        pytest.skip("workers have keepers here (not root): a killed grader's private folder stays")
+    the folder the student's copy and output were in: itself where it watches its workers, and
+    once the keeper has ended where there is one (a keeper removes it only when told the grader
+    is done, which a killed grader never says). `layout` forces keepers (as where the zygote
+    cannot fork workers itself: not root), or no namespaces at all."""
     import subprocess
     import sys
     import tempfile
@@ -283,7 +280,7 @@ def test_a_grader_killed_mid_call_leaves_no_private_folder(tmp_path):
     os.chmod(base, 0o755)  # private folders go here whatever the workers' uid
     try:
         proc = subprocess.Popen([sys.executable, "-m", "grader.cli", exercise.name], cwd=workspace,
-                                env={**os.environ, "TMPDIR": base}, stdout=subprocess.DEVNULL,
+                                env={**os.environ, "TMPDIR": base, **layout}, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 60
         while not [n for n in os.listdir(base) if n.startswith("grade-worker-")] and time.monotonic() < deadline:

@@ -37,6 +37,7 @@ import os
 import select
 import signal
 import socket
+import time
 from typing import Any
 
 MAX_CONTROL_BYTES = 1 << 16
@@ -242,6 +243,7 @@ def serve(fd: int, preload: list[str]) -> None:
     finally:
         _discard_spares(groups)
         _end_workers(groups)
+        _remove_keepers_folders()
         if groups is not None:
             groups.close()
 
@@ -398,6 +400,49 @@ def _end_workers(groups: Any) -> None:
             remove_private_folder(child.root)
 
 
+# keeper pid -> (a pidfd on it, or -1 if it was already gone; its worker's private folder). A keeper
+# removes the folder only when told "end": on a close alone the grader may still read the output log
+# (a worker killed on a time-out). A grader that was SIGKILLed says neither, so its zygote removes
+# what is left once the keepers are gone.
+_KEEPERS_FOLDERS: dict[int, tuple[int, str]] = {}
+_PRUNE_AT = 64  # entries; folders that are gone (nearly all) are dropped then, so it stays small
+
+
+def _remember_keepers_folder(pid: int, root: str) -> None:
+    if len(_KEEPERS_FOLDERS) >= _PRUNE_AT:
+        for old, (pidfd, folder) in list(_KEEPERS_FOLDERS.items()):
+            if not os.path.isdir(folder):
+                _forget_keeper(old, pidfd)
+    try:
+        pidfd = os.pidfd_open(pid)
+    except OSError:  # it ended already (and was reaped: SIGCHLD is ignored here)
+        pidfd = -1
+    previous = _KEEPERS_FOLDERS.pop(pid, None)
+    if previous is not None:  # a pid used again: that keeper is long gone
+        _forget_keeper(pid, previous[0])
+    _KEEPERS_FOLDERS[pid] = (pidfd, root)
+
+
+def _forget_keeper(pid: int, pidfd: int) -> None:
+    _KEEPERS_FOLDERS.pop(pid, None)
+    if pidfd >= 0:
+        with contextlib.suppress(OSError):
+            os.close(pidfd)
+
+
+def _remove_keepers_folders(grace: float = 10.0) -> None:
+    """The grader is gone: once each keeper has ended (its control pipe closed with the grader, so it
+    kills its worker and all it started), remove the private folder it was not told to remove."""
+    deadline = time.monotonic() + grace
+    for pid, (pidfd, folder) in list(_KEEPERS_FOLDERS.items()):
+        if os.path.isdir(folder):
+            if pidfd >= 0:
+                with contextlib.suppress(OSError, ValueError):
+                    select.select([pidfd], [], [], max(0.0, deadline - time.monotonic()))
+            remove_private_folder(folder)
+        _forget_keeper(pid, pidfd)
+
+
 def _finished(child: _Watched) -> None:
     # As the keeper does: the private folder is removed once nothing of the student's runs and
     # the grader has said it is done with the module.
@@ -480,6 +525,8 @@ def _handle(request: dict[str, Any], fds: list[int], rules: list[tuple[int, int]
         os.close(extra)
     if _OWN_PID_NAMESPACE:  # SIGCHLD is not ignored here: reap the keeper when it ends
         _watch(_Watched(pid))
+    if request.get("root"):
+        _remember_keepers_folder(pid, str(request["root"]))
     return {"ok": True, "pid": pid}
 
 
@@ -553,7 +600,7 @@ def _close_the_zygotes_fds(*extra: int) -> None:
         for fd in other.fds():
             with contextlib.suppress(OSError):
                 os.close(fd)
-    for fd in (*extra, *_OWN_PID_NAMESPACE):
+    for fd in (*extra, *_OWN_PID_NAMESPACE, *(pidfd for pidfd, _ in _KEEPERS_FOLDERS.values() if pidfd >= 0)):
         os.close(fd)
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
 
