@@ -276,6 +276,33 @@ def test_fit_linear_stops_for_every_reason(ref):
     assert np.linalg.norm(2 / 20 * X.T @ (X @ w - y)) < 1e-5
 
 
+@pytest.mark.parametrize("seed", range(40))
+def test_the_built_validation_set_has_its_optimum_mid_run(ref, seed):
+    """Where a drawn validation set gives no clear patience stop, the hidden test builds one whose loss
+    is lowest after k updates (3 ≤ k < 20): V must fall strictly to it, rise strictly for the patience
+    updates after it, and the result must tell the best weights from the last ones."""
+    import grader.hidden.test_exercise10 as hidden
+
+    rng = np.random.default_rng(seed)
+    d = int(rng.integers(2, 5))
+    Xt, yt = hidden._regression(rng, int(rng.integers(15, 25)), d)
+    w0 = np.zeros(d)
+    lr = float(rng.uniform(0.05, 0.12))
+    built = hidden._validation_best_after(rng, Xt, yt, w0, lr)
+    assert built is not None  # α·λ_max < 1 for these draws
+    Xv, yv = built
+    assert Xv.shape == Xt.shape and not np.allclose(Xv, Xt)
+    args = [Xt, yt, Xv, yv, w0, lr, 500, 0.0, 0.0, 3]
+    out = ref.fit_linear(*args)
+    k = out["best_iteration"]
+    assert out["reason"] == "patience" and 3 <= k < 20 and out["iterations"] == k + 3
+    V = out["val_losses"]
+    assert np.all(np.diff(V[: k + 1]) < 0) and np.all(np.diff(V[k:]) > 0)
+    assert hidden._clear_patience_stop(out)
+    last = hidden._fit(*args, mistake="last_w")["w"]
+    assert not np.allclose(last, out["w"])  # the mutant that returns the last weights is told apart
+
+
 def test_fit_linear_docstring_numbers(ref):
     """g = (2/2)(1·(0 − 2) + 2·(0 − 4)) = −10, w₁ = 0 − 0.1·(−10) = 1, J₁ = ((1 − 2)² + (2 − 4)²)/2 = 2.5, V₁ = 9."""
     g = (2 / 2) * (1 * (0 - 2) + 2 * (0 - 4))

@@ -430,6 +430,30 @@ def _regression(rng: np.random.Generator, n: int, d: int, shift: float = 0.0) ->
     return X, X @ w_true + 0.1 * rng.standard_normal(n)
 
 
+def _validation_best_after(rng: np.random.Generator, Xt: Any, yt: Any, w0: Any,
+                           lr: float) -> tuple[Any, Any] | None:
+    """A validation set (X_val, y_val) whose loss V, along gradient descent from w0, is lowest after
+    k updates (3 ≤ k < 20), falls strictly before and rises strictly after.
+
+    y_val = X_val·w_k, so V(w_t) = (1/m)‖X_val(w_t − w_k)‖². With X_val = Q·X_train, Q orthogonal
+    (m = n rows that look like any other inputs), that is (w_t − w_k)ᵀ(H/2)(w_t − w_k), H = (2/n)·XᵀX
+    the Hessian of J. In H's eigenbasis the error w_t − w* shrinks by r_i = 1 − α·λ_i per update, so
+    each coordinate of w_t − w_k is c_i·r_iᵏ·(r_i^(t−k) − 1): its size grows with |t − k| on both
+    sides when 0 < r_i < 1, which α·λ_max < 1 ensures. None when α is larger than that.
+    """
+    n = len(yt)
+    eigenvalues = np.linalg.eigvalsh(2.0 / n * Xt.T @ Xt)
+    if lr * float(eigenvalues[-1]) >= 1.0:  # an oscillating coordinate would make V zigzag
+        return None
+    k = int(rng.integers(3, 20))
+    w = np.array(w0, dtype=float)
+    for _ in range(k):  # the update fit_linear documents
+        w = w - lr * (2.0 / n) * Xt.T @ (Xt @ w - yt)
+    Q, _ = np.linalg.qr(rng.standard_normal((n, n)))
+    Xv = Q @ Xt
+    return Xv, Xv @ w
+
+
 def _clear_patience_stop(result: dict[str, Any], margin: float = 1e-9) -> bool:
     """Stopped by patience at a best validation loss that every other one exceeds by `margin` (relative).
 
@@ -460,10 +484,16 @@ def test_early_stopping_rules(student, ref, rng):
     w_overshoot = np.linalg.lstsq(Xt, yt, rcond=None)[0] + 0.5 * eigenvectors[:, -1]
     rising = [Xt, yt, Xs, ys, w0, lr, 500, 0.0, 0.0, 3]
     if not _clear_patience_stop(ref.fit_linear(*copy.deepcopy(rising))):
-        # This draw's validation loss kept falling for all 500 updates, or was so flat near its minimum that
-        # rounding decides which update is best (about 1 seed in 20). Targets of 0 put the validation
-        # optimum at w0 itself: V rises from the first update by a clear margin, and patience must stop.
-        rising[3] = np.zeros_like(ys)
+        # This draw's validation loss kept falling for all 500 updates, or was so flat near its minimum
+        # that rounding decides which update is best. Then a validation set built to have its optimum at
+        # an update in the middle of the run: V falls to it and rises after it by a clear margin.
+        built = _validation_best_after(rng, Xt, yt, w0, lr)
+        if built is not None:
+            rising = [Xt, yt, *built, w0, lr, 500, 0.0, 0.0, 3]
+    if not _clear_patience_stop(ref.fit_linear(*copy.deepcopy(rising))):
+        # Not seen in 10,000 seeds. Targets of 0 put the validation optimum at w0 itself: V rises from
+        # the first update, and patience must stop.
+        rising[3] = np.zeros_like(rising[3])
     cases = [
         ("gradient", [Xt, yt, Xv, yv, w0, lr, 500, 0.0, 1e-3, 1000], ""),
         ("relative", [Xt, yt, Xv, yv, w0, lr, 500, 1e-4, 0.0, 1000], ""),
