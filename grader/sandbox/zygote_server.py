@@ -436,9 +436,11 @@ def _remove_keepers_folders(grace: float = 10.0) -> None:
     deadline = time.monotonic() + grace
     for pid, (pidfd, folder) in list(_KEEPERS_FOLDERS.items()):
         if os.path.isdir(folder):
-            if pidfd >= 0:
-                with contextlib.suppress(OSError, ValueError):
-                    select.select([pidfd], [], [], max(0.0, deadline - time.monotonic()))
+            if pidfd >= 0:  # poll, not select: a batch's zygote may hold fds past select's 1024
+                waiting = select.poll()
+                waiting.register(pidfd, select.POLLIN)
+                with contextlib.suppress(OSError):
+                    waiting.poll(max(0.0, deadline - time.monotonic()) * 1000)
             remove_private_folder(folder)
         _forget_keeper(pid, pidfd)
 
