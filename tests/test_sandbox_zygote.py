@@ -280,21 +280,25 @@ def test_a_grader_killed_mid_call_leaves_no_private_folder(tmp_path, layout):
     workspace = make_workspace(tmp_path / "ws", {exercise.file: hangs})
     base = tempfile.mkdtemp(prefix="grade-kill-")
     os.chmod(base, 0o755)  # private folders go here whatever the workers' uid
+
+    def private_folders() -> list[str]:
+        return [name for name in os.listdir(base) if name.startswith("grade-worker-")]
+
     try:
         proc = subprocess.Popen([sys.executable, "-m", "grader.cli", exercise.name], cwd=workspace,
                                 env={**os.environ, "TMPDIR": base, **layout}, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 60
-        while not [n for n in os.listdir(base) if n.startswith("grade-worker-")] and time.monotonic() < deadline:
+        while not private_folders() and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert [n for n in os.listdir(base) if n.startswith("grade-worker-")], "grading never started"
+        assert private_folders(), "grading never started"
         time.sleep(1.0)  # inside the hanging call now
         proc.kill()
         proc.wait()
         deadline = time.monotonic() + 10
-        while [n for n in os.listdir(base) if n.startswith("grade-worker-")] and time.monotonic() < deadline:
+        while private_folders() and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert not [n for n in os.listdir(base) if n.startswith("grade-worker-")]
+        assert not private_folders()
     finally:
         import shutil
 
